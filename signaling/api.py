@@ -1,0 +1,511 @@
+"""REST API (DESIGN.md §4 "HTTP API core"): login, enrollment, catalog, admin.
+
+Every error is ``{"error": {"code", "message"}}`` with the protocol's codes.
+Handlers are thin: they check the caller, call the store, audit, and tell the
+hub when live connections are affected (a revoked booth is closed at once).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from aiohttp import web
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from signaling import __version__
+from signaling.metrics import render
+from signaling.store import Identity
+from signaling.store import errors as se
+from signaling.throttle import LoginThrottle
+from signaling.ws import HUB_KEY
+
+__all__ = ["routes", "error_middleware", "THROTTLE_KEY", "HttpError"]
+
+log = logging.getLogger(__name__)
+
+THROTTLE_KEY: web.AppKey[LoginThrottle] = web.AppKey("login_throttle", LoginThrottle)
+routes = web.RouteTableDef()
+
+_STATUS = {
+    "bad_json": 400, "bad_message": 400, "unauthenticated": 401, "forbidden": 403,
+    "not_found": 404, "conflict": 409, "too_large": 413, "rate_limited": 429, "internal": 500,
+}
+
+
+class HttpError(Exception):
+    def __init__(self, code: str, message: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.code, self.message, self.headers = code, message, headers or {}
+
+
+def _error_response(code: str, message: str, headers: dict[str, str] | None = None
+                    ) -> web.Response:
+    return web.json_response({"error": {"code": code, "message": message}},
+                             status=_STATUS.get(code, 400), headers=headers)
+
+
+@web.middleware
+async def error_middleware(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except HttpError as exc:
+        return _error_response(exc.code, exc.message, exc.headers)
+    except se.NotFound as exc:
+        return _error_response("not_found", str(exc))
+    except se.Conflict as exc:
+        return _error_response("conflict", str(exc))
+    except (se.InvalidCredentials, se.Expired, se.Revoked) as exc:
+        return _error_response("unauthenticated", str(exc))
+    except web.HTTPRequestEntityTooLarge:
+        return _error_response("too_large", "request body too large")
+    except web.HTTPException as exc:
+        if exc.status == 404:
+            return _error_response("not_found", f"no route {request.path}")
+        if exc.status == 405:
+            return _error_response("bad_message", f"method {request.method} not allowed")
+        raise
+    except Exception:
+        log.exception("internal error on %s %s", request.method, request.path)
+        return _error_response("internal", "internal error")
+
+
+# ---------------------------------------------------------------- request bodies
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class LoginBody(_Body):
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=256)
+
+
+class EnrollBody(_Body):
+    code: str = Field(min_length=4, max_length=64)
+    device: dict[str, Any] = Field(default_factory=dict)
+
+
+class BoothBody(_Body):
+    name: str = Field(min_length=1, max_length=100)
+    region_code: str = Field(pattern=r"^[0-9]{6,12}$")
+    region_name: str | None = Field(default=None, max_length=200)
+
+
+class AgentBody(_Body):
+    username: str = Field(pattern=r"^[A-Za-z0-9_.\-]{2,64}$")
+    password: str = Field(min_length=8, max_length=256)
+    skills: list[str] = Field(default_factory=list, max_length=50)
+    display_name: str | None = Field(default=None, max_length=100)
+
+
+class SkillsBody(_Body):
+    skills: list[str] = Field(max_length=50)
+
+
+class DepartmentBody(_Body):
+    name: str = Field(min_length=1, max_length=100)
+    name_en: str | None = Field(default=None, max_length=100)
+    ticket_prefix: str = Field(pattern=r"^[A-Z]$")
+    sort_order: int = 0
+
+
+class Material(_Body):
+    name: str = Field(min_length=1, max_length=200)
+    name_en: str | None = Field(default=None, max_length=200)
+    copies: int | None = Field(default=None, ge=1, le=20)
+    note: str | None = Field(default=None, max_length=300)
+
+
+class ServiceBody(_Body):
+    department_id: str = Field(min_length=1, max_length=64)
+    name: str = Field(min_length=1, max_length=100)
+    name_en: str | None = Field(default=None, max_length=100)
+    description: str | None = Field(default=None, max_length=2000)
+    materials: list[Material] = Field(default_factory=list, max_length=50)
+    sort_order: int = 0
+
+
+_M = TypeVar("_M", bound=BaseModel)
+
+
+async def _body(request: web.Request, model: type[_M]) -> _M:
+    try:
+        raw = await request.read()
+        data = json.loads(raw or b"{}")
+    except ValueError as exc:
+        raise HttpError("bad_json", f"body is not valid JSON: {exc}") from exc
+    if not isinstance(data, dict):
+        raise HttpError("bad_message", "body must be a JSON object")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(x) for x in err["loc"]) or "body"
+        raise HttpError("bad_message", f"{where}: {err['msg']}") from exc
+
+
+# ---------------------------------------------------------------- auth helpers
+
+
+def _bearer(request: web.Request) -> str:
+    header = request.headers.get("Authorization", "")
+    if not header.startswith("Bearer ") or len(header) > 600:
+        raise HttpError("unauthenticated", "missing bearer token")
+    return header[7:].strip()
+
+
+async def _identity(request: web.Request, *roles: str) -> Identity:
+    hub = request.app[HUB_KEY]
+    ident = await hub.store.resolve_token(_bearer(request))
+    if ident is None:
+        raise HttpError("unauthenticated", "invalid, expired or revoked token")
+    if roles and ident.role not in roles:
+        raise HttpError("forbidden", f"this needs the role {' or '.join(roles)}")
+    return ident
+
+
+def _client_ip(request: web.Request) -> str:
+    return request.remote or "?"
+
+
+# ---------------------------------------------------------------- public
+
+
+@routes.get("/healthz")
+async def healthz(request: web.Request) -> web.Response:
+    hub = request.app[HUB_KEY]
+    try:
+        await hub.store.revision()
+        db = "ok"
+    except Exception as exc:  # the probe reports, it does not fail
+        db = f"error: {type(exc).__name__}"
+    status = "ok" if db == "ok" else "degraded"
+    return web.json_response({
+        "status": status, "version": __version__, "database": db,
+        "connections": len(hub.conns), "calls": len(hub.calls),
+        "uptime_s": round(time.time() - hub._started_at, 1),
+    }, status=200 if status == "ok" else 503)
+
+
+@routes.get("/metrics")
+async def metrics(request: web.Request) -> web.Response:
+    hub = request.app[HUB_KEY]
+    return web.Response(text=render(hub.metrics, hub.gauges()),
+                        content_type="text/plain", charset="utf-8")
+
+
+@routes.post("/api/login")
+async def login(request: web.Request) -> web.Response:
+    hub = request.app[HUB_KEY]
+    throttle = request.app[THROTTLE_KEY]
+    body = await _body(request, LoginBody)
+    now = time.monotonic()
+    keys = (f"user:{body.username.lower()}", f"ip:{_client_ip(request)}")
+    wait = max(throttle.retry_after(k, now) for k in keys)
+    if wait > 0:
+        hub.metrics.inc("xiaowu_logins_total", result="throttled")
+        raise HttpError("rate_limited", "too many failed logins; try again later",
+                        {"Retry-After": str(int(wait) + 1)})
+    try:
+        user = await hub.store.authenticate(body.username, body.password)
+    except se.InvalidCredentials as exc:
+        for k in keys:
+            throttle.failed(k, now)
+        hub.metrics.inc("xiaowu_logins_total", result="failed")
+        await hub.store.audit(f"ip:{_client_ip(request)}", "login.failed", body.username, {})
+        raise HttpError("unauthenticated", "wrong username or password") from exc
+    for k in keys:
+        throttle.succeeded(k)
+    token, expires = await hub.store.issue_session(user.id, hub.settings.session_ttl_s)
+    hub.metrics.inc("xiaowu_logins_total", result="ok")
+    await hub.store.audit(f"{user.role}:{user.id}", "login", user.id,
+                          {"ip": _client_ip(request)})
+    return web.json_response({"token": token, "role": user.role, "user_id": user.id,
+                              "name": user.display_name or user.username,
+                              "expires_at": expires.isoformat()})
+
+
+@routes.post("/api/logout")
+async def logout(request: web.Request) -> web.Response:
+    ident = await _identity(request, "agent", "admin")
+    hub = request.app[HUB_KEY]
+    await hub.store.revoke_session(_bearer(request))
+    await hub.store.audit(f"{ident.role}:{ident.subject_id}", "logout", ident.subject_id, {})
+    return web.json_response({})
+
+
+@routes.get("/api/me")
+async def me(request: web.Request) -> web.Response:
+    ident = await _identity(request)
+    return web.json_response({"id": ident.subject_id, "role": ident.role, "name": ident.name,
+                              "skills": sorted(ident.skills)})
+
+
+@routes.post("/api/enroll")
+async def enroll(request: web.Request) -> web.Response:
+    hub = request.app[HUB_KEY]
+    throttle = request.app[THROTTLE_KEY]
+    body = await _body(request, EnrollBody)
+    if len(json.dumps(body.device)) > 4096:
+        raise HttpError("too_large", "device description over 4 KiB")
+    key = f"enroll:{_client_ip(request)}"
+    now = time.monotonic()
+    if throttle.retry_after(key, now) > 0:
+        raise HttpError("rate_limited", "too many failed enrollments; try again later")
+    try:
+        booth_id, token = await hub.store.enroll(body.code, body.device)
+    except (se.InvalidCredentials, se.Expired, se.Revoked) as exc:
+        throttle.failed(key, now)
+        await hub.store.audit(f"ip:{_client_ip(request)}", "enroll.failed", None,
+                              {"reason": type(exc).__name__})
+        raise HttpError("unauthenticated", f"enrollment refused: {exc}") from exc
+    booth = await hub.store.get_booth(booth_id)
+    await hub.store.audit(f"booth:{booth_id}", "booth.enroll", booth_id,
+                          {"ip": _client_ip(request), "device": body.device})
+    return web.json_response({"booth_id": booth_id, "token": token, "name": booth.name,
+                              "region_code": booth.region_code,
+                              "region_name": booth.region_name})
+
+
+@routes.post("/api/device/rotate")
+async def rotate(request: web.Request) -> web.Response:
+    ident = await _identity(request, "booth")
+    hub = request.app[HUB_KEY]
+    token = await hub.store.rotate_booth_token(ident.subject_id)
+    await hub.store.audit(f"booth:{ident.subject_id}", "booth.rotate", ident.subject_id, {})
+    return web.json_response({"token": token})
+
+
+@routes.get("/api/catalog")
+async def catalog(request: web.Request) -> web.Response:
+    hub = request.app[HUB_KEY]
+    depts = await hub.store.get_catalog()
+    return web.json_response({"departments": [_dept_json(d) for d in depts]})
+
+
+def _dept_json(d: Any) -> dict[str, Any]:
+    return {
+        "id": d.id, "name": d.name, "name_en": d.name_en, "ticket_prefix": d.ticket_prefix,
+        "services": [{"id": s.id, "name": s.name, "name_en": s.name_en,
+                      "description": s.description, "materials": s.materials}
+                     for s in d.services],
+    }
+
+
+# ---------------------------------------------------------------- admin
+
+
+async def _admin(request: web.Request) -> tuple[Identity, str]:
+    ident = await _identity(request, "admin")
+    return ident, f"admin:{ident.subject_id}"
+
+
+@routes.post("/api/admin/booths")
+async def admin_booth_add(request: web.Request) -> web.Response:
+    _, actor = await _admin(request)
+    hub = request.app[HUB_KEY]
+    body = await _body(request, BoothBody)
+    booth_id, code = await hub.store.create_booth(body.name, body.region_code, body.region_name,
+                                                  code_ttl_s=hub.settings.enrollment_ttl_s)
+    await hub.store.audit(actor, "booth.create", booth_id,
+                          {"name": body.name, "region_code": body.region_code})
+    expires = time.time() + hub.settings.enrollment_ttl_s
+    return web.json_response({"booth_id": booth_id, "enrollment_code": code,
+                              "expires_at": _iso(expires)}, status=201)
+
+
+@routes.get("/api/admin/booths")
+async def admin_booth_list(request: web.Request) -> web.Response:
+    await _admin(request)
+    hub = request.app[HUB_KEY]
+    online = {s.subject_id for s in hub.sessions.all() if s.kind == "booth"}
+    out = []
+    for b in await hub.store.list_booths():
+        out.append({"id": b.id, "name": b.name, "region_code": b.region_code,
+                    "region_name": b.region_name, "enrolled": b.enrolled_at is not None,
+                    "revoked": b.revoked_at is not None, "online": b.id in online,
+                    "status": hub.booth_status.get(b.id)})
+    return web.json_response({"booths": out})
+
+
+@routes.post("/api/admin/booths/{booth_id}/revoke")
+async def admin_booth_revoke(request: web.Request) -> web.Response:
+    _, actor = await _admin(request)
+    hub = request.app[HUB_KEY]
+    booth_id = request.match_info["booth_id"]
+    await hub.store.revoke_booth(booth_id)
+    await hub.store.audit(actor, "booth.revoke", booth_id, {})
+    await hub.revoke_booth(booth_id)
+    return web.json_response({"booth_id": booth_id, "revoked": True})
+
+
+@routes.post("/api/admin/booths/{booth_id}/enrollment")
+async def admin_booth_reissue(request: web.Request) -> web.Response:
+    _, actor = await _admin(request)
+    hub = request.app[HUB_KEY]
+    booth_id = request.match_info["booth_id"]
+    code = await hub.store.reissue_enrollment(booth_id, hub.settings.enrollment_ttl_s)
+    await hub.store.audit(actor, "booth.reissue", booth_id, {})
+    await hub.revoke_booth(booth_id)  # the old device token stops working now
+    return web.json_response({"booth_id": booth_id, "enrollment_code": code,
+                              "expires_at": _iso(time.time() + hub.settings.enrollment_ttl_s)})
+
+
+@routes.post("/api/admin/agents")
+async def admin_agent_add(request: web.Request) -> web.Response:
+    _, actor = await _admin(request)
+    hub = request.app[HUB_KEY]
+    body = await _body(request, AgentBody)
+    user_id = await hub.store.create_user(body.username, body.password, "agent", body.skills,
+                                          body.display_name)
+    await hub.store.audit(actor, "agent.create", user_id,
+                          {"username": body.username, "skills": body.skills})
+    return web.json_response({"user_id": user_id}, status=201)
+
+
+@routes.get("/api/admin/agents")
+async def admin_agent_list(request: web.Request) -> web.Response:
+    await _admin(request)
+    hub = request.app[HUB_KEY]
+    out = []
+    for u in await hub.store.list_users():
+        state = None
+        if u.role == "agent":
+            try:
+                state = hub.dispatcher.agent(u.id).state.value
+            except Exception:
+                state = "offline"
+        out.append({"id": u.id, "username": u.username, "display_name": u.display_name,
+                    "role": u.role, "skills": sorted(u.skills), "disabled": u.disabled,
+                    "state": state})
+    return web.json_response({"agents": out})
+
+
+@routes.put("/api/admin/agents/{user_id}/skills")
+async def admin_agent_skills(request: web.Request) -> web.Response:
+    _, actor = await _admin(request)
+    hub = request.app[HUB_KEY]
+    body = await _body(request, SkillsBody)
+    user_id = request.match_info["user_id"]
+    await hub.store.set_user_skills(user_id, body.skills)
+    await hub.store.audit(actor, "agent.skills", user_id, {"skills": body.skills})
+    await hub.check_revision()
+    return web.json_response({"user_id": user_id, "skills": sorted(body.skills)})
+
+
+@routes.post("/api/admin/agents/{user_id}/disable")
+async def admin_agent_disable(request: web.Request) -> web.Response:
+    _, actor = await _admin(request)
+    hub = request.app[HUB_KEY]
+    user_id = request.match_info["user_id"]
+    await hub.store.disable_user(user_id)
+    await hub.store.audit(actor, "agent.disable", user_id, {})
+    await hub.revoke_subject("agent", user_id)
+    return web.json_response({"user_id": user_id, "disabled": True})
+
+
+@routes.get("/api/admin/departments")
+async def admin_departments(request: web.Request) -> web.Response:
+    await _admin(request)
+    hub = request.app[HUB_KEY]
+    return web.json_response({"departments": [_dept_json(d)
+                                              for d in await hub.store.get_catalog()]})
+
+
+@routes.put("/api/admin/departments/{dept_id}")
+async def admin_department_put(request: web.Request) -> web.Response:
+    _, actor = await _admin(request)
+    hub = request.app[HUB_KEY]
+    body = await _body(request, DepartmentBody)
+    dept_id = _slug(request.match_info["dept_id"])
+    await hub.store.upsert_department(dept_id, body.name, body.ticket_prefix,
+                                      name_en=body.name_en, sort_order=body.sort_order)
+    await hub.store.audit(actor, "department.put", dept_id, body.model_dump())
+    await hub.check_revision()
+    return web.json_response({"id": dept_id})
+
+
+@routes.put("/api/admin/services/{service_id}")
+async def admin_service_put(request: web.Request) -> web.Response:
+    _, actor = await _admin(request)
+    hub = request.app[HUB_KEY]
+    body = await _body(request, ServiceBody)
+    service_id = _slug(request.match_info["service_id"])
+    await hub.store.upsert_service(
+        service_id, body.department_id, body.name, name_en=body.name_en,
+        description=body.description,
+        materials=[m.model_dump(exclude_none=True) for m in body.materials],
+        sort_order=body.sort_order)
+    await hub.store.audit(actor, "service.put", service_id, body.model_dump())
+    await hub.check_revision()
+    return web.json_response({"id": service_id})
+
+
+@routes.delete("/api/admin/services/{service_id}")
+async def admin_service_delete(request: web.Request) -> web.Response:
+    _, actor = await _admin(request)
+    hub = request.app[HUB_KEY]
+    service_id = request.match_info["service_id"]
+    await hub.store.deactivate_service(service_id)
+    await hub.store.audit(actor, "service.deactivate", service_id, {})
+    await hub.check_revision()
+    return web.json_response({"id": service_id, "active": False})
+
+
+@routes.get("/api/admin/audit")
+async def admin_audit(request: web.Request) -> web.Response:
+    await _admin(request)
+    hub = request.app[HUB_KEY]
+    try:
+        after = int(request.query.get("after", "0"))
+        limit = min(500, max(1, int(request.query.get("limit", "100"))))
+    except ValueError as exc:
+        raise HttpError("bad_message", "after and limit must be integers") from exc
+    rows = await hub.store.list_audit(limit=limit, after_seq=after)
+    return web.json_response({"rows": [
+        {"seq": r.seq, "at": r.at.isoformat(), "actor": r.actor, "action": r.action,
+         "target": r.target, "detail": r.detail, "hash": r.hash} for r in rows]})
+
+
+@routes.get("/api/admin/audit/verify")
+async def admin_audit_verify(request: web.Request) -> web.Response:
+    await _admin(request)
+    hub = request.app[HUB_KEY]
+    v = await hub.store.verify_audit()
+    return web.json_response({"ok": v.ok, "rows": v.rows, "first_broken_seq": v.first_broken_seq,
+                              "reason": v.reason})
+
+
+@routes.get("/api/admin/stats")
+async def admin_stats(request: web.Request) -> web.Response:
+    await _admin(request)
+    hub = request.app[HUB_KEY]
+    stats = await hub.store.stats_today()
+    return web.json_response({"today": _asdict(stats),
+                              "queue": hub._snapshot().model_dump()["departments"],
+                              "calls_active": len(hub.calls)})
+
+
+def _asdict(obj: Any) -> Any:
+    import dataclasses
+
+    return dataclasses.asdict(obj) if dataclasses.is_dataclass(obj) else obj
+
+
+def _slug(value: str) -> str:
+    if not 1 <= len(value) <= 64 or not all(c.isalnum() or c in "._-" for c in value):
+        raise HttpError("bad_message", "ids are 1..64 chars of letters, digits, . _ -")
+    return value
+
+
+def _iso(ts: float) -> str:
+    import datetime as dt
+
+    return dt.datetime.fromtimestamp(ts, dt.UTC).isoformat()

@@ -1,0 +1,136 @@
+"""Hub settings: defaults < TOML file (``--config``) < ``XIAOWU_*`` environment < flags.
+
+Every setting has one name used in all three sources: ``turn_secret`` is the
+TOML key ``turn_secret``, the variable ``XIAOWU_TURN_SECRET`` and the flag
+``--turn-secret``. List settings (``turn_urls``) take a comma-separated string
+in the environment and a repeated flag (``--turn-url``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+__all__ = ["Settings", "ConfigError", "load_settings", "ENV_PREFIX"]
+
+ENV_PREFIX = "XIAOWU_"
+
+
+class ConfigError(Exception):
+    """A setting that cannot be read or has an invalid value."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the hub needs to run; all times in seconds."""
+
+    data_dir: Path = Path("./var")
+    host: str = "127.0.0.1"
+    port: int = 8080
+    database_url: str | None = None
+    turn_urls: tuple[str, ...] = ()
+    turn_secret: str | None = None
+    turn_ttl_s: int = 3600
+    stun_urls: tuple[str, ...] = ()
+    session_ttl_s: int = 12 * 3600
+    enrollment_ttl_s: int = 24 * 3600
+    hello_timeout_s: float = 10.0
+    heartbeat_s: int = 20
+    resume_grace_s: float = 60.0
+    offer_timeout_s: float = 20.0
+    wrap_up_s: float = 30.0
+    login_max_failures: int = 5
+    login_window_s: float = 300.0
+    login_lockout_s: float = 300.0
+    rate_per_s: float = 30.0
+    rate_burst: int = 60
+    abuse_limit: int = 200
+    revision_poll_s: float = 1.0
+    log_level: str = "INFO"
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def effective_database_url(self) -> str:
+        """The configured URL, or the embedded SQLite file under ``data_dir``."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'xiaowu.db').resolve()}"
+
+
+_FIELDS = {f.name: f for f in fields(Settings) if f.name != "extra"}
+
+
+def _coerce(name: str, value: Any) -> Any:
+    default = _FIELDS[name].default
+    try:
+        if name == "data_dir":
+            return Path(str(value))
+        if name in ("turn_urls", "stun_urls"):
+            if isinstance(value, str):
+                return tuple(v.strip() for v in value.split(",") if v.strip())
+            return tuple(str(v) for v in value)
+        if name == "database_url" or name == "turn_secret":
+            return None if value in (None, "") else str(value)
+        if isinstance(default, bool):
+            return str(value).lower() in ("1", "true", "yes", "on")
+        if isinstance(default, int):
+            return int(value)
+        if isinstance(default, float):
+            return float(value)
+        return str(value)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"setting {name!r}: invalid value {value!r}") from exc
+
+
+def _from_file(path: Path) -> dict[str, Any]:
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from exc
+    table = raw.get("hub", raw)
+    unknown = sorted(k for k in table if k not in _FIELDS and not isinstance(table[k], dict))
+    if unknown:
+        raise ConfigError(f"config file {path}: unknown settings {unknown}")
+    return {k: v for k, v in table.items() if k in _FIELDS}
+
+
+def _from_env(env: Mapping[str, str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name in _FIELDS:
+        key = ENV_PREFIX + name.upper()
+        if key in env:
+            out[name] = env[key]
+    return out
+
+
+def load_settings(
+    flags: Mapping[str, Any] | None = None,
+    config_file: Path | None = None,
+    env: Mapping[str, str] | None = None,
+) -> Settings:
+    """Merge the sources; flags whose value is ``None`` are treated as not given."""
+    environ = os.environ if env is None else env
+    merged: dict[str, Any] = {}
+    file_path = config_file
+    if file_path is None and environ.get(ENV_PREFIX + "CONFIG"):
+        file_path = Path(environ[ENV_PREFIX + "CONFIG"])
+    if file_path is not None:
+        merged.update(_from_file(file_path))
+    merged.update(_from_env(environ))
+    for name, value in (flags or {}).items():
+        if value is not None and name in _FIELDS and value != ():
+            merged[name] = value
+    values = {name: _coerce(name, value) for name, value in merged.items()}
+    settings = dataclasses.replace(Settings(), **values)
+    if settings.turn_urls and not settings.turn_secret:
+        raise ConfigError("turn_urls are set but turn_secret is missing")
+    if not 0 < settings.port < 65536:
+        raise ConfigError(f"port {settings.port} out of range")
+    return settings

@@ -1,0 +1,530 @@
+"""Protocol v1: every message of the hub's WebSocket contract as a typed model.
+
+This module is pure: no I/O, no clock, no sockets. Everyone (hub, booth, seat,
+test tools) parses and serializes frames through :func:`parse_frame` and
+:func:`encode`, so the wire format lives in exactly one place.
+
+Wire format (DESIGN.md §4): one UTF-8 JSON object per text frame, at most
+64 KiB::
+
+    {"v": 1, "type": "<name>", "id": "<optional>", "re": "<optional>", "data": {...}}
+
+A frame with ``id`` is a request and gets exactly one reply whose ``re`` is
+that id. Pushed events carry neither.
+
+Exception tree::
+
+    ProtocolError(code, message, re)   -- becomes an ``error`` frame
+"""
+
+from __future__ import annotations
+
+import json
+from enum import IntEnum, StrEnum
+from typing import Annotated, Any, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+__all__ = [
+    "VERSION",
+    "MAX_FRAME_BYTES",
+    "ErrorCode",
+    "CloseCode",
+    "ProtocolError",
+    "Frame",
+    "INBOUND",
+    "OUTBOUND",
+    "parse_frame",
+    "parse_data",
+    "encode",
+    "encode_error",
+]
+
+VERSION = 1
+MAX_FRAME_BYTES = 64 * 1024
+_ID_MAX = 64
+
+
+class ErrorCode(StrEnum):
+    """Error codes of DESIGN.md §4; the set is closed for protocol v1."""
+
+    BAD_JSON = "bad_json"
+    BAD_MESSAGE = "bad_message"
+    UNKNOWN_TYPE = "unknown_type"
+    UNSUPPORTED_VERSION = "unsupported_version"
+    UNAUTHENTICATED = "unauthenticated"
+    FORBIDDEN = "forbidden"
+    NOT_FOUND = "not_found"
+    CONFLICT = "conflict"
+    RATE_LIMITED = "rate_limited"
+    TOO_LARGE = "too_large"
+    INTERNAL = "internal"
+
+
+class CloseCode(IntEnum):
+    """The only reasons the hub closes a connection by itself."""
+
+    NORMAL = 1000
+    POLICY = 1008  # sustained abuse
+    TOO_BIG = 1009  # oversized frame
+    NO_HELLO = 4401  # no hello within the handshake timeout
+    REVOKED = 4403  # credential revoked while connected
+
+
+class ProtocolError(Exception):
+    """A request the hub refuses; carried to the client as an ``error`` frame."""
+
+    def __init__(self, code: ErrorCode, message: str, re: str | None = None) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+        self.re = re
+
+
+class _Data(BaseModel):
+    """Base of every ``data`` payload: unknown fields are refused, values are frozen."""
+
+    # allow_inf_nan: a float like 1e400 overflows to inf, which JSON cannot carry.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+_D = TypeVar("_D", bound=_Data)
+
+
+Ident = Annotated[str, Field(min_length=1, max_length=64)]
+ShortText = Annotated[str, Field(max_length=200)]
+Gen = Annotated[int, Field(ge=0, le=1_000_000)]
+
+# ---------------------------------------------------------------------------
+# Shared value objects
+
+
+class Subject(_Data):
+    id: Ident
+    name: ShortText
+
+
+class ServiceRef(_Data):
+    id: Ident
+    name: ShortText
+    department: ShortText
+
+
+class BoothRef(_Data):
+    id: Ident
+    name: ShortText
+    region: ShortText
+
+
+class OfferTicket(_Data):
+    ticket_id: Ident
+    number: Annotated[str, Field(max_length=16)]
+    service: ServiceRef
+    booth: BoothRef
+    priority: Literal["normal", "priority"] = "normal"
+    waited_s: Annotated[int, Field(ge=0)] = 0
+
+
+class IceServer(_Data):
+    urls: list[Annotated[str, Field(max_length=300)]]
+    username: str | None = None
+    credential: str | None = None
+
+
+class SessionDescription(_Data):
+    type: Literal["offer", "answer", "pranswer", "rollback"]
+    sdp: Annotated[str, Field(max_length=60_000)]
+
+
+class IceCandidate(_Data):
+    candidate: Annotated[str, Field(max_length=1_000)]
+    sdpMid: Annotated[str, Field(max_length=64)] | None = None  # noqa: N815 - WebRTC name
+    sdpMLineIndex: Annotated[int, Field(ge=0, le=64)] | None = None  # noqa: N815
+    usernameFragment: Annotated[str, Field(max_length=256)] | None = None  # noqa: N815
+
+
+class DepartmentLoad(_Data):
+    id: Ident
+    name: ShortText
+    waiting: Annotated[int, Field(ge=0)]
+    oldest_wait_s: Annotated[int, Field(ge=0)]
+    agents_available: Annotated[int, Field(ge=0)]
+
+
+TicketStateName = Literal["waiting", "offered", "serving", "done", "cancelled", "abandoned"]
+AgentStateName = Literal["offline", "available", "offered", "in_call", "wrap_up", "away"]
+
+# ---------------------------------------------------------------------------
+# Client -> hub
+
+
+class Hello(_Data):
+    """First message on every connection (DESIGN.md §4 handshake)."""
+
+    token: Annotated[str, Field(min_length=1, max_length=512)]
+    client: Annotated[str, Field(min_length=1, max_length=100)]
+    resume: Ident | None = None
+
+
+class Ping(_Data):
+    """Application heartbeat; send every ``heartbeat_s``. Reply: ``pong``."""
+
+
+class TicketCreate(_Data):
+    service_id: Ident
+    priority: Literal["normal", "priority"] = "normal"
+
+
+class TicketCancel(_Data):
+    ticket_id: Ident
+
+
+class BoothStatus(_Data):
+    """Booth health; sent on change and with heartbeats. Reply (if asked): ``ok``."""
+
+    camera: Literal["ok", "missing", "error", "unknown"] = "unknown"
+    scanner: Literal["ok", "missing", "error", "busy", "unknown"] = "unknown"
+    version: Annotated[str, Field(max_length=64)] = ""
+    details: dict[str, Annotated[str, Field(max_length=200)]] = Field(
+        default_factory=dict, max_length=32
+    )
+
+
+class AgentStateRequest(_Data):
+    state: Literal["available", "away", "offline"]
+    reason: ShortText | None = None
+
+
+class TicketAccept(_Data):
+    offer_id: Ident
+
+
+class TicketDecline(_Data):
+    offer_id: Ident
+    reason: ShortText | None = None
+
+
+class TicketTransfer(_Data):
+    """Agent moves its call's ticket to another department's queue (extension)."""
+
+    call_id: Ident
+    department_id: Ident
+    note: ShortText | None = None
+
+
+class CallSdp(_Data):
+    call_id: Ident
+    gen: Gen
+    description: SessionDescription
+
+
+class CallIce(_Data):
+    call_id: Ident
+    gen: Gen
+    candidate: IceCandidate | None
+
+
+class CallEnd(_Data):
+    call_id: Ident
+    reason: ShortText = "hangup"
+
+
+class RatingSubmit(_Data):
+    """好差评: 5 非常满意, 4 满意, 3 基本满意, 2 不满意, 1 非常不满意."""
+
+    call_id: Ident
+    level: Annotated[int, Field(ge=1, le=5)]
+    indicators: list[ShortText] = Field(default_factory=list, max_length=20)
+    reasons: list[ShortText] = Field(default_factory=list, max_length=20)
+    comment: Annotated[str, Field(max_length=500)] | None = None
+
+
+# ---------------------------------------------------------------------------
+# Hub -> client
+
+
+class Restored(_Data):
+    ticket_id: Ident | None = None
+    call_id: Ident | None = None
+
+
+class Welcome(_Data):
+    session_id: Ident
+    role: Literal["booth", "agent", "admin"]
+    subject: Subject
+    heartbeat_s: Annotated[int, Field(ge=1)]
+    server_time: float
+    resumed: bool = False
+    restored: Restored = Field(default_factory=Restored)
+
+
+class Pong(_Data):
+    server_time: float
+
+
+class Ok(_Data):
+    """Generic success reply to a request whose contract names no other reply."""
+
+
+class Error(_Data):
+    code: ErrorCode
+    message: Annotated[str, Field(max_length=500)]
+
+
+class Ticket(_Data):
+    ticket_id: Ident
+    number: Annotated[str, Field(max_length=16)]
+    state: TicketStateName
+    position: Annotated[int, Field(ge=0)]
+    eta_s: Annotated[int, Field(ge=0)]
+    service_id: Ident | None = None
+    department_id: Ident | None = None
+
+
+class TicketUpdate(_Data):
+    ticket_id: Ident
+    state: TicketStateName
+    position: Annotated[int, Field(ge=0)]
+    eta_s: Annotated[int, Field(ge=0)]
+    department_id: Ident | None = None
+
+
+class AgentStateEvent(_Data):
+    state: AgentStateName
+    reason: ShortText | None = None
+
+
+class TicketOffer(_Data):
+    offer_id: Ident
+    ticket: OfferTicket
+    timeout_s: Annotated[int, Field(ge=1)]
+
+
+class TicketWithdrawn(_Data):
+    """An offer is no longer valid (timed out, cancelled by the booth...)."""
+
+    offer_id: Ident
+    reason: ShortText
+
+
+class QueueSnapshot(_Data):
+    departments: list[DepartmentLoad]
+
+
+class PeerInfo(_Data):
+    kind: Literal["booth", "agent"]
+    id: Ident
+    name: ShortText
+    region: ShortText | None = None
+    service: ServiceRef | None = None
+    ticket_number: Annotated[str, Field(max_length=16)] | None = None
+
+
+class CallStart(_Data):
+    call_id: Ident
+    ticket_id: Ident
+    role: Literal["offerer", "answerer"]
+    peer: PeerInfo
+    ice_servers: list[IceServer]
+
+
+class CallPeer(_Data):
+    """The other party's connection to the hub dropped (``away``) or came back."""
+
+    call_id: Ident
+    state: Literal["away", "back"]
+
+
+class CallEnded(_Data):
+    call_id: Ident
+    reason: ShortText
+    by: Literal["booth", "agent", "hub"]
+
+
+class RatingRequest(_Data):
+    call_id: Ident
+
+
+class Rating(_Data):
+    call_id: Ident
+    level: Annotated[int, Field(ge=1, le=5)]
+
+
+class TicketTransferred(_Data):
+    ticket_id: Ident
+    department_id: Ident
+
+
+# ---------------------------------------------------------------------------
+# Registries: the type name on the wire -> the model of its ``data``.
+
+INBOUND: dict[str, type[_Data]] = {
+    "hello": Hello,
+    "ping": Ping,
+    "ticket.create": TicketCreate,
+    "ticket.cancel": TicketCancel,
+    "booth.status": BoothStatus,
+    "agent.state": AgentStateRequest,
+    "ticket.accept": TicketAccept,
+    "ticket.decline": TicketDecline,
+    "ticket.transfer": TicketTransfer,
+    "call.sdp": CallSdp,
+    "call.ice": CallIce,
+    "call.end": CallEnd,
+    "rating.submit": RatingSubmit,
+}
+
+OUTBOUND: dict[str, type[_Data]] = {
+    "welcome": Welcome,
+    "pong": Pong,
+    "ok": Ok,
+    "error": Error,
+    "ticket": Ticket,
+    "ticket.update": TicketUpdate,
+    "agent.state": AgentStateEvent,
+    "ticket.offer": TicketOffer,
+    "ticket.withdrawn": TicketWithdrawn,
+    "ticket.transferred": TicketTransferred,
+    "queue.snapshot": QueueSnapshot,
+    "call.start": CallStart,
+    "call.sdp": CallSdp,
+    "call.ice": CallIce,
+    "call.peer": CallPeer,
+    "call.ended": CallEnded,
+    "rating.request": RatingRequest,
+    "rating": Rating,
+}
+
+# Which roles may send which inbound types (authorization by role; ownership is
+# checked by the hub against its state).
+ROLES: dict[str, frozenset[str]] = {
+    "hello": frozenset({"booth", "agent", "admin"}),
+    "ping": frozenset({"booth", "agent", "admin"}),
+    "ticket.create": frozenset({"booth"}),
+    "ticket.cancel": frozenset({"booth"}),
+    "booth.status": frozenset({"booth"}),
+    "agent.state": frozenset({"agent"}),
+    "ticket.accept": frozenset({"agent"}),
+    "ticket.decline": frozenset({"agent"}),
+    "ticket.transfer": frozenset({"agent"}),
+    "call.sdp": frozenset({"booth", "agent"}),
+    "call.ice": frozenset({"booth", "agent"}),
+    "call.end": frozenset({"booth", "agent"}),
+    "rating.submit": frozenset({"booth"}),
+}
+
+
+class Frame(BaseModel):
+    """A parsed, validated frame: its ``data`` is the model registered for ``type``."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    type: str
+    id: str | None = None
+    re: str | None = None
+    data: _Data
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON (RFC 8259 §6)")
+
+
+def _loads(raw: str | bytes) -> Any:
+    # surrogatepass: a str holding a lone surrogate must not crash the size check;
+    # the round trip below refuses it as bad_json.
+    size = len(raw.encode("utf-8", "surrogatepass")) if isinstance(raw, str) else len(raw)
+    if size > MAX_FRAME_BYTES:
+        raise ProtocolError(ErrorCode.TOO_LARGE, f"frame of {size} bytes exceeds {MAX_FRAME_BYTES}")
+    try:
+        obj = json.loads(raw, parse_constant=_refuse_constant)
+        # An escape such as "\ud800" decodes to a lone surrogate, which no UTF-8
+        # text frame can carry: echoing it (an id, a relayed field) would fail in
+        # the sender. UnicodeEncodeError is a ValueError.
+        json.dumps(obj, ensure_ascii=False).encode("utf-8")
+    except (ValueError, RecursionError) as exc:
+        raise ProtocolError(ErrorCode.BAD_JSON, f"not valid JSON: {exc}") from exc
+    return obj
+
+
+def _describe(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors()[:3]:
+        where = ".".join(str(p) for p in err["loc"]) or "data"
+        parts.append(f"{where}: {err['msg']}")
+    return "; ".join(parts)
+
+
+def parse_frame(raw: str | bytes, registry: dict[str, type[_Data]] | None = None) -> Frame:
+    """Parse one text frame into a :class:`Frame`.
+
+    ``registry`` defaults to :data:`INBOUND` (what the hub accepts); clients pass
+    :data:`OUTBOUND`. Raises :class:`ProtocolError` with the code of DESIGN.md §4;
+    the error's ``re`` is the frame's id whenever that could be read.
+    """
+    reg = INBOUND if registry is None else registry
+    obj = _loads(raw)
+    if not isinstance(obj, dict):
+        raise ProtocolError(ErrorCode.BAD_MESSAGE, "a frame must be a JSON object")
+    msg_id = obj.get("id")
+    if msg_id is not None and (not isinstance(msg_id, str) or not 0 < len(msg_id) <= _ID_MAX):
+        raise ProtocolError(ErrorCode.BAD_MESSAGE, f"id must be a string of 1..{_ID_MAX} chars")
+    re_ = obj.get("re")
+    if re_ is not None and not isinstance(re_, str):
+        raise ProtocolError(ErrorCode.BAD_MESSAGE, "re must be a string", msg_id)
+    version = obj.get("v")
+    if version != VERSION or isinstance(version, bool):
+        raise ProtocolError(
+            ErrorCode.UNSUPPORTED_VERSION, f"protocol version {version!r} is not supported; use 1",
+            msg_id,
+        )
+    mtype = obj.get("type")
+    if not isinstance(mtype, str):
+        raise ProtocolError(ErrorCode.BAD_MESSAGE, "type must be a string", msg_id)
+    model = reg.get(mtype)
+    if model is None:
+        raise ProtocolError(ErrorCode.UNKNOWN_TYPE, f"unknown message type {mtype[:64]!r}", msg_id)
+    extra = set(obj) - {"v", "type", "id", "re", "data"}
+    if extra:
+        raise ProtocolError(
+            ErrorCode.BAD_MESSAGE, f"unknown envelope fields: {sorted(extra)[:5]}", msg_id
+        )
+    data = obj.get("data", {})
+    if not isinstance(data, dict):
+        raise ProtocolError(ErrorCode.BAD_MESSAGE, "data must be a JSON object", msg_id)
+    try:
+        parsed = model.model_validate(data)
+    except ValidationError as exc:
+        raise ProtocolError(ErrorCode.BAD_MESSAGE, _describe(exc), msg_id) from exc
+    return Frame(type=mtype, id=msg_id, re=re_, data=parsed)
+
+
+def parse_data(frame: Frame, model: type[_D]) -> _D:
+    """Return ``frame.data`` as ``model`` (the hub's handlers know the type they got)."""
+    if not isinstance(frame.data, model):
+        raise TypeError(f"{frame.type} carries {type(frame.data).__name__}, not {model.__name__}")
+    return frame.data
+
+
+def encode(
+    mtype: str, data: _Data | None = None, *, re: str | None = None, id: str | None = None
+) -> str:
+    """Serialize one frame. ``data`` must be the model registered for ``mtype``."""
+    env: dict[str, Any] = {"v": VERSION, "type": mtype}
+    if id is not None:
+        env["id"] = id
+    if re is not None:
+        env["re"] = re
+    env["data"] = {} if data is None else data.model_dump(mode="json", exclude_none=False)
+    return json.dumps(env, ensure_ascii=False, separators=(",", ":"))
+
+
+def encode_error(code: ErrorCode, message: str, re: str | None) -> str:
+    """Serialize an ``error`` frame; ``re`` is always present (null for events)."""
+    env = {
+        "v": VERSION,
+        "type": "error",
+        "re": re,
+        "data": {"code": str(code), "message": message[:500]},
+    }
+    return json.dumps(env, ensure_ascii=False, separators=(",", ":"))
+

@@ -1,0 +1,214 @@
+"""What the store hands out: small frozen dataclasses, never ORM objects."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+__all__ = [
+    "Role",
+    "IdentityKind",
+    "TICKET_STATES",
+    "OPEN_TICKET_STATES",
+    "UserRecord",
+    "Identity",
+    "BoothRecord",
+    "Material",
+    "ServiceRecord",
+    "DepartmentRecord",
+    "TicketRecord",
+    "CallRecord",
+    "RatingRecord",
+    "DayStats",
+    "AuditRecord",
+    "AuditVerdict",
+]
+
+Role = Literal["agent", "admin"]
+IdentityKind = Literal["user", "booth"]
+
+TICKET_STATES = frozenset({"waiting", "offered", "serving", "done", "cancelled", "abandoned"})
+OPEN_TICKET_STATES = frozenset({"waiting", "offered", "serving"})
+
+
+@dataclass(frozen=True)
+class UserRecord:
+    id: str
+    username: str
+    display_name: str
+    role: Role
+    disabled: bool
+    created_at: datetime
+    skills: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who holds a token: a user (agent/admin) session or a booth device."""
+
+    kind: IdentityKind
+    subject_id: str
+    role: Literal["agent", "admin", "booth"]
+    name: str
+    skills: frozenset[str] = frozenset()
+
+    def __post_init__(self) -> None:
+        if (self.kind == "booth") != (self.role == "booth"):
+            raise ValueError(f"identity kind {self.kind!r} does not fit role {self.role!r}")
+
+
+@dataclass(frozen=True)
+class BoothRecord:
+    id: str
+    name: str
+    region_code: str
+    region_name: str | None
+    created_at: datetime
+    revoked_at: datetime | None
+    enrolled_at: datetime | None
+    device_info: dict[str, Any] | None
+    last_seen_at: datetime | None
+    has_token: bool
+
+    @property
+    def revoked(self) -> bool:
+        return self.revoked_at is not None
+
+
+@dataclass(frozen=True)
+class Material:
+    """One item of a service's materials list (所需材料)."""
+
+    name: str
+    name_en: str | None = None
+    copies: int | None = None
+    note: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.name:
+            raise ValueError("material name is empty")
+        if self.copies is not None and self.copies < 1:
+            raise ValueError(f"material copies must be >= 1, got {self.copies}")
+
+    @classmethod
+    def from_json(cls, raw: dict[str, Any]) -> Material:
+        copies = raw.get("copies")
+        return cls(
+            name=str(raw["name"]),
+            name_en=None if raw.get("name_en") is None else str(raw["name_en"]),
+            copies=None if copies is None else int(copies),
+            note=None if raw.get("note") is None else str(raw["note"]),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON object of the catalog API; absent optional fields are left out."""
+        out: dict[str, Any] = {"name": self.name}
+        if self.name_en is not None:
+            out["name_en"] = self.name_en
+        if self.copies is not None:
+            out["copies"] = self.copies
+        if self.note is not None:
+            out["note"] = self.note
+        return out
+
+
+@dataclass(frozen=True)
+class ServiceRecord:
+    id: str
+    department_id: str
+    name: str
+    name_en: str
+    description: str
+    materials: tuple[Material, ...]
+    sort_order: int
+    active: bool
+
+
+@dataclass(frozen=True)
+class DepartmentRecord:
+    id: str
+    name: str
+    name_en: str
+    ticket_prefix: str
+    sort_order: int
+    active: bool
+    services: tuple[ServiceRecord, ...] = ()
+
+
+@dataclass(frozen=True)
+class TicketRecord:
+    id: str
+    number: str
+    department_id: str
+    service_id: str
+    booth_id: str
+    priority: str
+    state: str
+    created_at: datetime
+    enqueued_at: datetime
+    offered_count: int
+    called_at: datetime | None
+    ended_at: datetime | None
+    agent_id: str | None
+    end_reason: str | None
+
+
+@dataclass(frozen=True)
+class CallRecord:
+    id: str
+    ticket_id: str
+    booth_id: str
+    agent_id: str
+    started_at: datetime
+    ended_at: datetime | None
+    end_reason: str | None
+    ended_by: str | None
+    duration_s: float | None
+
+
+@dataclass(frozen=True)
+class RatingRecord:
+    call_id: str
+    level: int
+    indicators: tuple[str, ...]
+    reasons: tuple[str, ...]
+    comment: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class DayStats:
+    """One service day (in the store's service time zone), optionally for one agent."""
+
+    day: str
+    handled: int
+    abandoned: int
+    cancelled: int
+    calls: int
+    avg_call_s: float | None
+    ratings: dict[int, int] = field(default_factory=dict)
+
+    @property
+    def rated(self) -> int:
+        return sum(self.ratings.values())
+
+
+@dataclass(frozen=True)
+class AuditRecord:
+    seq: int
+    at: datetime
+    actor: str
+    action: str
+    target: str | None
+    detail: dict[str, Any]
+    prev_hash: str
+    hash: str
+
+
+@dataclass(frozen=True)
+class AuditVerdict:
+    ok: bool
+    rows: int
+    first_broken_seq: int | None = None
+    reason: str | None = None
