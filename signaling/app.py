@@ -10,7 +10,7 @@ from aiohttp import web
 from signaling.api import THROTTLE_KEY, error_middleware, routes
 from signaling.config import Settings
 from signaling.hub import Hub
-from signaling.store import Store
+from signaling.store import Store, sqlite_url_for_dir
 from signaling.throttle import LoginThrottle
 from signaling.ws import HUB_KEY, ws_handler
 
@@ -25,7 +25,7 @@ async def open_store(settings: Settings) -> Store:
     """Open (and migrate) the store the settings name; creates the data dir for SQLite."""
     url = settings.database_url
     if not url:
-        url = Store.sqlite_url_for_dir(settings.data_dir)
+        url = sqlite_url_for_dir(settings.data_dir)
     store = await Store.open(url)
     await store.migrate()
     return store

@@ -71,6 +71,10 @@ class WsConn:
                 await self.ws.send_str(frame)
         except (ConnectionError, RuntimeError):
             return
+        except Exception:  # never leave a connection deaf without saying why
+            log.exception("writer failed; closing the connection")
+            with contextlib.suppress(Exception):
+                await self.ws.close(code=p.CloseCode.POLICY)
 
     async def finish(self) -> None:
         self.writer.cancel()
@@ -190,4 +194,10 @@ def _peek_id(raw: str) -> str | None:
         frame_id = json.loads(raw).get("id")
     except Exception:
         return None
-    return frame_id if isinstance(frame_id, str) and len(frame_id) <= 64 else None
+    if not isinstance(frame_id, str) or not 0 < len(frame_id) <= 64:
+        return None
+    try:
+        frame_id.encode("utf-8")  # a lone surrogate could not be sent back
+    except UnicodeEncodeError:
+        return None
+    return frame_id

@@ -18,9 +18,10 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from .db import LOCK_AUDIT, serialize
 from .meta import AUDIT_HEAD_HASH, AUDIT_HEAD_SEQ, get_meta, set_meta
 from .records import AuditRecord, AuditVerdict
 from .tables import AuditRow
@@ -35,14 +36,14 @@ __all__ = [
 ]
 
 GENESIS_HASH = "0" * 64
-# Key of the PostgreSQL advisory lock that serializes appenders (any fixed int64).
-_PG_LOCK_KEY = 0x5869616F77750001
 _VERIFY_BATCH = 1000
 
 
 def canonical_json(value: Any) -> str:
     """Deterministic JSON: sorted keys, no spaces, UTF-8 kept, no NaN."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    return json.dumps(
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    )
 
 
 def _at_text(at: datetime) -> str:
@@ -90,8 +91,7 @@ async def append_audit(
     at: datetime,
 ) -> int:
     """Append one row inside the caller's write transaction; returns its seq."""
-    if session.get_bind().dialect.name == "postgresql":
-        await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
+    await serialize(session, LOCK_AUDIT)
     # Store exactly what was hashed: tuples become lists, keys strings, and so on.
     detail = json.loads(canonical_json(detail))
     if not isinstance(detail, dict):
@@ -127,7 +127,10 @@ async def verify_chain(session: AsyncSession) -> AuditVerdict:
     while True:
         batch = (
             await session.scalars(
-                select(AuditRow).where(AuditRow.seq > after).order_by(AuditRow.seq).limit(_VERIFY_BATCH)
+                select(AuditRow)
+                .where(AuditRow.seq > after)
+                .order_by(AuditRow.seq)
+                .limit(_VERIFY_BATCH)
             )
         ).all()
         if not batch:
@@ -161,6 +164,7 @@ async def verify_chain(session: AsyncSession) -> AuditVerdict:
             False, rows, head_seq + 1, f"rows after {head_seq} are not in the recorded head"
         )
     if prev_hash != head_hash:
-        return AuditVerdict(False, rows, last_seq, f"row {last_seq} does not match the recorded head")
+        return AuditVerdict(
+            False, rows, last_seq, f"row {last_seq} does not match the recorded head"
+        )
     return AuditVerdict(True, rows)
-

@@ -20,12 +20,17 @@ import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import event
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy import event, text
+from sqlalchemy.engine import Connection, CursorResult, Result, make_url
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
 from .errors import Conflict, StoreError
 
@@ -35,11 +40,21 @@ __all__ = [
     "Database",
     "sqlite_url_for_dir",
     "sqlite_path_of",
+    "rowcount",
+    "serialize",
+    "LOCK_AUDIT",
+    "LOCK_MIGRATE",
+    "LOCK_SEED",
 ]
 
 DB_FILENAME = "xiaowu.db"
 BUSY_TIMEOUT_MS = 5000
 _WRITE_OPTION = "xiaowu_write"
+
+# PostgreSQL advisory lock keys (any fixed int64s, "Xiaowu" + a number).
+LOCK_AUDIT = 0x5869616F77750001
+LOCK_MIGRATE = 0x5869616F77750002
+LOCK_SEED = 0x5869616F77750003
 
 
 def sqlite_url_for_dir(data_dir: Path) -> str:
@@ -143,11 +158,11 @@ class Database:
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
-        """A read-only transaction; it is rolled back, not committed, at the end."""
+        """A read-only transaction; it is rolled back, not committed, at the end.
+        Turn rows into records inside the block."""
         try:
             async with self._reads() as session:
                 yield session
-                await session.rollback()
         except StoreError:
             raise
         except SQLAlchemyError as exc:
@@ -169,3 +184,17 @@ class Database:
             raise Conflict(f"integrity error: {exc.orig}") from exc
         except SQLAlchemyError as exc:
             raise StoreError(f"database error: {exc}") from exc
+
+
+def rowcount(result: Result[Any]) -> int:
+    """Rows matched by an UPDATE/DELETE executed through a session."""
+    return int(cast(CursorResult[Any], result).rowcount)
+
+
+async def serialize(session: AsyncSession, key: int) -> None:
+    """Make the caller's write transaction the only one holding ``key`` until it ends.
+
+    PostgreSQL: ``pg_advisory_xact_lock(key)``. SQLite needs nothing: a write
+    transaction (``BEGIN IMMEDIATE``) already excludes every other writer."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})

@@ -60,7 +60,6 @@ async def set_meta(session: AsyncSession, key: str, value: str) -> None:
     await session.execute(stmt)
 
 
-
 async def read_revision(session: AsyncSession) -> int:
     value = await get_meta(session, REVISION)
     return int(value) if value is not None else 0
@@ -81,4 +80,3 @@ async def bump_revision(session: AsyncSession) -> int:
         await set_meta(session, REVISION, "1")
         return 1
     return int(new)
-

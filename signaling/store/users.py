@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from .base import StoreBase
 from .credentials import new_id
+from .db import rowcount
 from .errors import Conflict, InvalidCredentials, NotFound
 from .meta import bump_revision
 from .records import Role, UserRecord
@@ -116,19 +117,23 @@ class UserOps(StoreBase):
         Upgrades the stored hash when the hasher's parameters changed."""
         async with self._db.read() as s:
             user = await s.scalar(select(User).where(User.username == username.strip()))
-            skills = (await load_skills(s, [user.id]))[user.id] if user else set()
-        ok = await self._passwords.verify(user.password_hash if user else None, password)
-        if user is None or not ok or user.disabled:
+            record = None
+            stored_hash = None
+            if user is not None:
+                record = user_record(user, (await load_skills(s, [user.id]))[user.id])
+                stored_hash = user.password_hash
+        ok = await self._passwords.verify(stored_hash, password)
+        if record is None or stored_hash is None or not ok or record.disabled:
             raise InvalidCredentials("invalid username or password")
-        if self._passwords.needs_rehash(user.password_hash):
+        if self._passwords.needs_rehash(stored_hash):
             new_hash = await self._passwords.hash(password)
             async with self._db.write() as s:
                 await s.execute(
                     update(User)
-                    .where(User.id == user.id, User.password_hash == user.password_hash)
+                    .where(User.id == record.id, User.password_hash == stored_hash)
                     .values(password_hash=new_hash)
                 )
-        return user_record(user, skills)
+        return record
 
     async def get_user(self, user_id: str) -> UserRecord:
         async with self._db.read() as s:
@@ -164,7 +169,7 @@ class UserOps(StoreBase):
             result = await s.execute(
                 update(User).where(User.id == user_id).values(password_hash=password_hash)
             )
-            if not result.rowcount:  # type: ignore[attr-defined]
+            if not rowcount(result):
                 raise NotFound(f"no user {user_id!r}")
             await s.execute(
                 update(SessionToken).where(SessionToken.user_id == user_id).values(revoked=True)
@@ -180,13 +185,13 @@ class UserOps(StoreBase):
 
     async def _set_disabled(self, user_id: str, disabled: bool) -> None:
         async with self._db.write() as s:
-            result = await s.execute(update(User).where(User.id == user_id).values(disabled=disabled))
-            if not result.rowcount:  # type: ignore[attr-defined]
+            result = await s.execute(
+                update(User).where(User.id == user_id).values(disabled=disabled)
+            )
+            if not rowcount(result):
                 raise NotFound(f"no user {user_id!r}")
             if disabled:
                 await s.execute(
-                    update(SessionToken)
-                    .where(SessionToken.user_id == user_id)
-                    .values(revoked=True)
+                    update(SessionToken).where(SessionToken.user_id == user_id).values(revoked=True)
                 )
             await bump_revision(s)

@@ -1,0 +1,1504 @@
+"""Generate ``docs/protocol.md`` and ``docs/schema/`` from :mod:`signaling.protocol`.
+
+::
+
+    python -m signaling.protocol_docs            # (re)write the files
+    python -m signaling.protocol_docs --check    # exit 1 and name the stale files
+
+The models are the contract; this module adds what a model cannot say: one
+realistic example per message and direction, one description per field, and
+the prose around them. Generation fails (:class:`DocsError`) when a registered
+type has no example, an example does not validate against its model, or a
+field has no description, so a protocol change cannot ship undocumented.
+
+The output is deterministic for a given pydantic version (schemas come from
+``model_json_schema()``), so ``--check`` can run in CI and in the unit tests.
+
+Exception tree::
+
+    DocsError   -- the documentation does not match the models
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final, Literal
+
+from pydantic import BaseModel, ValidationError
+
+from signaling import protocol as p
+
+__all__ = [
+    "DocsError",
+    "Example",
+    "InboundDoc",
+    "OutboundDoc",
+    "INBOUND_DOCS",
+    "OUTBOUND_DOCS",
+    "FIELD_DOCS",
+    "check_examples",
+    "render",
+    "stale",
+    "write",
+    "main",
+]
+
+Direction = Literal["inbound", "outbound"]
+Json = dict[str, Any]
+
+DOC_PATH: Final = "docs/protocol.md"
+SCHEMA_DIR: Final = "docs/schema"
+_ARROW: Final[dict[Direction, str]] = {"inbound": "client → hub", "outbound": "hub → client"}
+_DRAFT: Final = "https://json-schema.org/draft/2020-12/schema"
+
+
+class DocsError(Exception):
+    """The documentation does not match the models (the message lists every problem)."""
+
+
+@dataclass(frozen=True)
+class Example:
+    """One example frame: its ``data`` as a client or the hub would write it."""
+
+    data: Mapping[str, Any]
+    id: str | None = None
+    re: str | None = None
+
+    def envelope(self, mtype: str) -> Json:
+        env: Json = {"v": p.VERSION, "type": mtype}
+        if self.id is not None:
+            env["id"] = self.id
+        if self.re is not None:
+            env["re"] = self.re
+        env["data"] = dict(self.data)
+        return env
+
+
+@dataclass(frozen=True)
+class InboundDoc:
+    """A client -> hub message: the outbound type of its success reply, prose, example."""
+
+    reply: str
+    text: str
+    example: Example
+
+
+@dataclass(frozen=True)
+class OutboundDoc:
+    """A hub -> client message: who gets it, whether it is also pushed as an event."""
+
+    to: str
+    text: str
+    example: Example
+    event: bool = False
+    sent_as: str | None = None  # overrides the generated "reply to ..." line
+
+
+# ---------------------------------------------------------------------------
+# Example values shared by several messages, so the examples tell one story.
+
+_BOOTH = "bth_5e0c7a91d2f4b38c61aa"
+_BOOTH_NAME = "石门镇新村村便民服务站"
+_REGION = "330110 余杭区 · 石门镇 · 新村村"
+_AGENT = "agt_81d3f0c27a9be4156d02"
+_DEPT = "zjj"
+_DEPT_NAME = "住房和城乡建设局"
+_SERVICE = "zjj-gzf-apply"
+_SERVICE_NAME = "公租房申请"
+_TICKET = "tkt_3f9a1c27e4b05d6a8c21"
+_NUMBER = "A012"
+_OFFER = "ofr_b2c94e07d15a3f68e0c3"
+_CALL = "call_7d21e9a4c3b8f0516e2d"
+_SESSION = "s_Xq3vN8pL2cR7tYkA"
+_NOW = 1749621000.512
+_TURN_USER = "1749624600:agent-" + _AGENT
+# base64(HMAC-SHA1("example-secret", _TURN_USER)); any value is valid to the model.
+_TURN_PASS = "arJN4DVZDkzByMf0hUe7J/ShsLc="
+_SDP_OFFER = (
+    "v=0\r\no=- 3958312640 3958312640 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n"
+    "a=group:BUNDLE 0 1 2\r\na=msid-semantic:WMS *\r\n"
+    "m=audio 9 UDP/TLS/RTP/SAVPF 111 0 8\r\nc=IN IP4 0.0.0.0\r\na=mid:0\r\n"
+    "a=ice-ufrag:Ew3p\r\na=ice-pwd:h0VbT6bVmXjKq2sOa4l7Yc\r\na=setup:actpass\r\n"
+    "a=rtpmap:111 opus/48000/2\r\n"
+    "m=video 9 UDP/TLS/RTP/SAVPF 97 99\r\nc=IN IP4 0.0.0.0\r\na=mid:1\r\n"
+    "a=rtpmap:97 VP8/90000\r\na=rtpmap:99 H264/90000\r\n"
+    "m=application 9 DTLS/SCTP 5000\r\nc=IN IP4 0.0.0.0\r\na=mid:2\r\n"
+    "a=sctpmap:5000 webrtc-datachannel 65535\r\n"
+)
+_SDP_ANSWER = (
+    "v=0\r\no=- 6102338172946502187 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
+    "a=group:BUNDLE 0 1 2\r\na=msid-semantic: WMS 2f5d1c\r\n"
+    "m=audio 9 UDP/TLS/RTP/SAVPF 111 0 8\r\nc=IN IP4 0.0.0.0\r\na=mid:0\r\n"
+    "a=ice-ufrag:Zk9d\r\na=ice-pwd:c7R2mQy1sD8wFv0nLp3tBx\r\na=setup:active\r\n"
+    "a=rtpmap:111 opus/48000/2\r\n"
+    "m=video 9 UDP/TLS/RTP/SAVPF 97\r\nc=IN IP4 0.0.0.0\r\na=mid:1\r\n"
+    "a=rtpmap:97 VP8/90000\r\n"
+    "m=application 9 DTLS/SCTP 5000\r\nc=IN IP4 0.0.0.0\r\na=mid:2\r\n"
+    "a=sctpmap:5000 webrtc-datachannel 65535\r\n"
+)
+
+# ---------------------------------------------------------------------------
+# Client -> hub
+
+INBOUND_DOCS: dict[str, InboundDoc] = {
+    "hello": InboundDoc(
+        reply="welcome",
+        text=(
+            "Must be the first message on every connection; see [Handshake and resume]"
+            "(#handshake-and-resume). A bad or revoked token gets `error` "
+            "`unauthenticated` and the connection stays open until the 10 s deadline, so "
+            "the client may retry. A second `hello` on an authenticated connection is a "
+            "`conflict`."
+        ),
+        example=Example(
+            id="1",
+            data={
+                "token": "Zb3rT1k9w0N7cX2uQ5mH8pL4sV6yA1dE3gJ7nR0tY2o",
+                "client": "xiaowu-booth/0.1.0",
+                "resume": None,
+            },
+        ),
+    ),
+    "ping": InboundDoc(
+        reply="pong",
+        text=(
+            "Application heartbeat. Send one every `heartbeat_s` seconds (from `welcome`); "
+            "`pong.server_time` also lets the client estimate its clock offset."
+        ),
+        example=Example(id="9", data={}),
+    ),
+    "ticket.create": InboundDoc(
+        reply="ticket",
+        text=(
+            "Take a queue ticket for a service of the catalog (`GET /api/catalog`). A booth "
+            "holds at most one live ticket: a second one is a `conflict`; an unknown "
+            "service is `not_found`. After the reply, every change of the ticket's state, "
+            "position or ETA arrives as [`ticket.update`](#out-ticket.update)."
+        ),
+        example=Example(id="2", data={"service_id": _SERVICE, "priority": "normal"}),
+    ),
+    "ticket.cancel": InboundDoc(
+        reply="ticket",
+        text=(
+            "Give up the booth's ticket while it is waiting or offered (the resident walked "
+            "away or picked the wrong service). The reply carries `state: \"cancelled\"`; an "
+            "agent holding an offer for it gets [`ticket.withdrawn`](#out-ticket.withdrawn). "
+            "A ticket of another booth is `not_found`."
+        ),
+        example=Example(id="3", data={"ticket_id": _TICKET}),
+    ),
+    "booth.status": InboundDoc(
+        reply="ok",
+        text=(
+            "The booth's device health, shown to admins (`GET /api/admin/booths`). Send it "
+            "after `welcome`, whenever something changes, and with heartbeats. Usually sent "
+            "without `id` (no reply)."
+        ),
+        example=Example(
+            id="4",
+            data={
+                "camera": "ok",
+                "scanner": "busy",
+                "version": "xiaowu-booth 0.1.0",
+                "details": {
+                    "scanner_driver": "sane:genesys",
+                    "camera_device": "uvc:0 1280x720",
+                    "disk_free_mb": "18342",
+                },
+            },
+        ),
+    ),
+    "agent.state": InboundDoc(
+        reply="agent.state",
+        text=(
+            "The agent asks to become `available` (ready for offers), `away` or `offline`; "
+            "an agent comes online `away` and gets no offers until it asks for `available`. "
+            "The reply carries the agent's state after the request; the hub moves the agent "
+            "through `offered`, `in_call` and `wrap_up` by itself and pushes each change as "
+            "[`agent.state`](#out-agent.state). A change the current state does not allow "
+            "is a `conflict`."
+        ),
+        example=Example(id="2", data={"state": "available"}),
+    ),
+    "ticket.accept": InboundDoc(
+        reply="ticket",
+        text=(
+            "Take the offered ticket. The reply is the ticket with `state: \"serving\"`; "
+            "then [`call.start`](#out-call.start) is pushed to both parties. An offer that "
+            "timed out or was withdrawn is `not_found` or `conflict`."
+        ),
+        example=Example(id="3", data={"offer_id": _OFFER}),
+    ),
+    "ticket.decline": InboundDoc(
+        reply="ok",
+        text=(
+            "Refuse the offered ticket; it goes back to the queue at its old place and is "
+            "offered to another agent with the skill."
+        ),
+        example=Example(id="4", data={"offer_id": _OFFER, "reason": "正在整理上一位群众的材料"}),
+    ),
+    "ticket.transfer": InboundDoc(
+        reply="ticket.transferred",
+        text=(
+            "During a call, hand the resident to another department: the call ends "
+            "([`call.ended`](#out-call.ended) to both, `reason: \"transferred\"`, no rating "
+            "is asked) and the ticket waits in the target department's queue, keeping its "
+            "number. An unknown department is `not_found`; only the call's agent may send "
+            "it (`forbidden` otherwise)."
+        ),
+        example=Example(
+            id="5",
+            data={"call_id": _CALL, "department_id": "rsj", "note": "需办理社保关系转移，转人社局"},
+        ),
+    ),
+    "call.sdp": InboundDoc(
+        reply="ok",
+        text=(
+            "A session description for the other party of the call, relayed unchanged as "
+            "[`call.sdp`](#out-call.sdp). The booth is always the offerer; an `offer` from "
+            "the agent is a `conflict`. `gen` starts at 0; the booth raises it each time it "
+            "rebuilds its peer connection (aiortc has no ICE restart), and a booth offer "
+            "with a higher `gen` makes that gen current. Anything with a gen other than the "
+            "current one (an older offer, an answer or candidate for an old gen) is refused "
+            "with `conflict` and not relayed."
+        ),
+        example=Example(
+            id="6",
+            data={"call_id": _CALL, "gen": 0, "description": {"type": "offer", "sdp": _SDP_OFFER}},
+        ),
+    ),
+    "call.ice": InboundDoc(
+        reply="ok",
+        text=(
+            "A trickled ICE candidate for the other party, relayed as "
+            "[`call.ice`](#out-call.ice) under the same `gen` rule as `call.sdp`. "
+            "`candidate: null` means the sender has gathered all its candidates. Usually "
+            "sent without `id`."
+        ),
+        example=Example(
+            id="7",
+            data={
+                "call_id": _CALL,
+                "gen": 0,
+                "candidate": {
+                    "candidate": (
+                        "candidate:3e9f1a02 1 udp 1694498815 203.0.113.47 50412 typ srflx "
+                        "raddr 192.168.1.23 rport 50412"
+                    ),
+                    "sdpMid": "0",
+                    "sdpMLineIndex": 0,
+                },
+            },
+        ),
+    ),
+    "call.end": InboundDoc(
+        reply="ok",
+        text=(
+            "Hang up. After the reply, [`call.ended`](#out-call.ended) is pushed to both "
+            "parties (`by` names who ended it), the booth gets "
+            "[`rating.request`](#out-rating.request), the ticket is done and the agent "
+            "goes to `wrap_up`."
+        ),
+        example=Example(id="8", data={"call_id": _CALL, "reason": "hangup"}),
+    ),
+    "rating.submit": InboundDoc(
+        reply="rating",
+        text=(
+            "The resident's 好差评 for an ended call of this booth: 5 非常满意, 4 满意, "
+            "3 基本满意, 2 不满意, 1 非常不满意 (2 and 1 are bad reviews). Rating a call "
+            "that has not ended is a `conflict`; a call of another booth is `not_found`."
+        ),
+        example=Example(
+            id="5",
+            data={
+                "call_id": _CALL,
+                "level": 5,
+                "indicators": ["服务态度好", "办事效率高", "讲解清楚"],
+                "reasons": [],
+                "comment": "工作人员很耐心，材料一次就办好了，谢谢！",
+            },
+        ),
+    ),
+}
+
+# ---------------------------------------------------------------------------
+# Hub -> client
+
+OUTBOUND_DOCS: dict[str, OutboundDoc] = {
+    "welcome": OutboundDoc(
+        to="the connecting client",
+        text=(
+            "Opens the session. Keep `session_id` for `hello.resume`. `resumed` tells "
+            "whether an earlier session was taken over; `restored` names the ticket and call "
+            "it still holds."
+        ),
+        example=Example(
+            re="1",
+            data={
+                "session_id": _SESSION,
+                "role": "booth",
+                "subject": {"id": _BOOTH, "name": _BOOTH_NAME},
+                "heartbeat_s": 20,
+                "server_time": _NOW,
+                "resumed": False,
+                "restored": {"ticket_id": None, "call_id": None},
+            },
+        ),
+    ),
+    "pong": OutboundDoc(
+        to="the sender of `ping`",
+        text="Heartbeat reply.",
+        example=Example(re="9", data={"server_time": _NOW + 20.004}),
+    ),
+    "ok": OutboundDoc(
+        to="the sender of the request",
+        text="Success for a request whose contract names no richer reply. `data` is `{}`.",
+        example=Example(re="8", data={}),
+    ),
+    "error": OutboundDoc(
+        to="the sender of the failing frame",
+        sent_as=(
+            "reply to any failing request (`re` = its `id`), or with `re: null` when the "
+            "frame had no readable `id`"
+        ),
+        text=(
+            "The request failed and had no effect; the connection stays open. `code` is one "
+            "of the [error codes](#errors); `message` is for humans and logs, not for "
+            "parsing."
+        ),
+        example=Example(
+            re="3",
+            data={
+                "code": "conflict",
+                "message": f"ticket {_TICKET} is being served and can no longer be cancelled",
+            },
+        ),
+    ),
+    "ticket": OutboundDoc(
+        to="the booth (for `ticket.create`, `ticket.cancel`) or the agent (`ticket.accept`)",
+        text="The ticket as it is right after the request.",
+        example=Example(
+            re="2",
+            data={
+                "ticket_id": _TICKET,
+                "number": _NUMBER,
+                "state": "waiting",
+                "position": 3,
+                "eta_s": 540,
+                "service_id": _SERVICE,
+                "department_id": _DEPT,
+            },
+        ),
+    ),
+    "ticket.update": OutboundDoc(
+        to="the booth that holds the ticket",
+        event=True,
+        text=(
+            "Pushed on every change of the ticket's state, position or ETA, except the "
+            "change the booth's own `ticket.create` / `ticket.cancel` made (the reply "
+            "carries that), and once after each `welcome` while the booth has a live "
+            "ticket. A ticket ends `done`, `cancelled` or `abandoned`; after a transfer it "
+            "is `waiting` again under its new `department_id`."
+        ),
+        example=Example(
+            data={
+                "ticket_id": _TICKET,
+                "state": "waiting",
+                "position": 1,
+                "eta_s": 150,
+                "department_id": _DEPT,
+            }
+        ),
+    ),
+    "agent.state": OutboundDoc(
+        to="the agent",
+        event=True,
+        text=(
+            "The agent's state. Besides replying to `agent.state`, the hub pushes it after "
+            "each `welcome` and whenever it changes the state itself: `offered` with an "
+            "offer, `in_call` on accept, `wrap_up` after a call and then `available`, and "
+            "`away` (with a `reason`) after two offers in a row time out."
+        ),
+        example=Example(re="2", data={"state": "available", "reason": None}),
+    ),
+    "ticket.offer": OutboundDoc(
+        to="one available agent with the ticket's department among their skills",
+        event=True,
+        text=(
+            "Offers the next ticket. Answer with [`ticket.accept`](#in-ticket.accept) or "
+            "[`ticket.decline`](#in-ticket.decline) within `timeout_s` seconds. An offer that "
+            "times out is withdrawn ([`ticket.withdrawn`](#out-ticket.withdrawn)) and the "
+            "ticket goes back to the queue at its old place; a second miss in a row puts the "
+            "agent `away`. Also re-sent after `welcome` if an offer is pending."
+        ),
+        example=Example(
+            data={
+                "offer_id": _OFFER,
+                "ticket": {
+                    "ticket_id": _TICKET,
+                    "number": _NUMBER,
+                    "service": {"id": _SERVICE, "name": _SERVICE_NAME, "department": _DEPT_NAME},
+                    "booth": {"id": _BOOTH, "name": _BOOTH_NAME, "region": _REGION},
+                    "priority": "normal",
+                    "waited_s": 412,
+                },
+                "timeout_s": 20,
+            }
+        ),
+    ),
+    "ticket.withdrawn": OutboundDoc(
+        to="the agent holding the offer",
+        event=True,
+        text=(
+            "The offer is void (it timed out, the booth cancelled or went away); drop it. "
+            "Accepting it afterwards fails."
+        ),
+        example=Example(data={"offer_id": _OFFER, "reason": "timeout"}),
+    ),
+    "ticket.transferred": OutboundDoc(
+        to="the agent who transferred the ticket",
+        text="The ticket now waits in `department_id`'s queue.",
+        example=Example(re="5", data={"ticket_id": _TICKET, "department_id": "rsj"}),
+    ),
+    "queue.snapshot": OutboundDoc(
+        to="every connected agent",
+        event=True,
+        text=(
+            "The load of every department's queue, pushed to agents whenever a queue "
+            "changes and once after each `welcome`. Replace the previous snapshot whole."
+        ),
+        example=Example(
+            data={
+                "departments": [
+                    {
+                        "id": _DEPT,
+                        "name": _DEPT_NAME,
+                        "waiting": 3,
+                        "oldest_wait_s": 412,
+                        "agents_available": 1,
+                    },
+                    {
+                        "id": "rsj",
+                        "name": "人力资源和社会保障局",
+                        "waiting": 1,
+                        "oldest_wait_s": 95,
+                        "agents_available": 2,
+                    },
+                    {
+                        "id": "scjg",
+                        "name": "市场监督管理局",
+                        "waiting": 0,
+                        "oldest_wait_s": 0,
+                        "agents_available": 0,
+                    },
+                ]
+            }
+        ),
+    ),
+    "call.start": OutboundDoc(
+        to="both parties (booth and agent), each with its own `role`, `peer` and credentials",
+        event=True,
+        text=(
+            "A call begins after an agent accepts. The booth (`role: \"offerer\"`) creates "
+            "the peer connection and sends the first `call.sdp` offer with `gen` 0; the agent "
+            "(`answerer`) waits for it. Use exactly `ice_servers` (never a public default "
+            "STUN server). TURN credentials are per call and time-limited, in coturn's "
+            "`use-auth-secret` scheme: `username` is `expiry:subject` (expiry in Unix "
+            "seconds) and `credential` is base64(HMAC-SHA1(secret, username))."
+        ),
+        example=Example(
+            data={
+                "call_id": _CALL,
+                "ticket_id": _TICKET,
+                "role": "answerer",
+                "peer": {
+                    "kind": "booth",
+                    "id": _BOOTH,
+                    "name": _BOOTH_NAME,
+                    "region": _REGION,
+                    "service": {"id": _SERVICE, "name": _SERVICE_NAME, "department": _DEPT_NAME},
+                    "ticket_number": _NUMBER,
+                },
+                "ice_servers": [
+                    {"urls": ["stun:turn.yuhang.example.gov.cn:3478"]},
+                    {
+                        "urls": [
+                            "turn:turn.yuhang.example.gov.cn:3478?transport=udp",
+                            "turn:turn.yuhang.example.gov.cn:3478?transport=tcp",
+                        ],
+                        "username": _TURN_USER,
+                        "credential": _TURN_PASS,
+                    },
+                ],
+            }
+        ),
+    ),
+    "call.sdp": OutboundDoc(
+        to="the other party of the call, and only them",
+        event=True,
+        text=(
+            "A session description relayed from the other party "
+            "([`call.sdp`](#in-call.sdp)), unchanged. A higher `gen` means the booth rebuilt "
+            "its peer connection: the agent drops the old one and answers the new offer."
+        ),
+        example=Example(
+            data={
+                "call_id": _CALL,
+                "gen": 0,
+                "description": {"type": "answer", "sdp": _SDP_ANSWER},
+            }
+        ),
+    ),
+    "call.ice": OutboundDoc(
+        to="the other party of the call, and only them",
+        event=True,
+        text=(
+            "An ICE candidate relayed from the other party ([`call.ice`](#in-call.ice)). "
+            "Ignore candidates whose `gen` is not the peer connection's current one."
+        ),
+        example=Example(
+            data={
+                "call_id": _CALL,
+                "gen": 0,
+                "candidate": {
+                    "candidate": (
+                        "candidate:1 1 udp 41885439 198.51.100.20 51873 typ relay "
+                        "raddr 0.0.0.0 rport 0"
+                    ),
+                    "sdpMid": "0",
+                    "sdpMLineIndex": 0,
+                    "usernameFragment": "Zk9d",
+                },
+            }
+        ),
+    ),
+    "call.peer": OutboundDoc(
+        to="the other party of the call",
+        event=True,
+        text=(
+            "The peer's connection to the hub dropped (`away`) or came back (`back`). The "
+            "call survives a drop for the 60 s grace period; if the peer does not return, "
+            "`call.ended` follows with `by: \"hub\"`. Media may keep flowing peer to peer "
+            "meanwhile."
+        ),
+        example=Example(data={"call_id": _CALL, "state": "away"}),
+    ),
+    "call.ended": OutboundDoc(
+        to="both parties",
+        event=True,
+        text=(
+            "The call is over: close the peer connection. `by` is who ended it; `hub` "
+            "means a party was lost for good or revoked (e.g. `reason: \"booth_lost\"`). "
+            "If the agent was lost the ticket goes back to its queue."
+        ),
+        example=Example(data={"call_id": _CALL, "reason": "hangup", "by": "agent"}),
+    ),
+    "rating.request": OutboundDoc(
+        to="the booth",
+        event=True,
+        text=(
+            "Ask the resident to rate the call that just ended; answer with "
+            "[`rating.submit`](#in-rating.submit). Not sent after a transfer."
+        ),
+        example=Example(data={"call_id": _CALL}),
+    ),
+    "rating": OutboundDoc(
+        to="the booth",
+        text="The rating was stored.",
+        example=Example(re="5", data={"call_id": _CALL, "level": 5}),
+    ),
+}
+
+# ---------------------------------------------------------------------------
+# One description per field of every model, keyed by model name (the schema title).
+# They also go into the JSON Schema files as "description".
+
+_ID = "Hub-assigned id"
+FIELD_DOCS: dict[str, dict[str, str]] = {
+    "Hello": {
+        "token": "Session token from `POST /api/login` (agents, admins) or the booth's "
+        "device token from `POST /api/enroll`.",
+        "client": "Client software as `name/version`, for logs and support.",
+        "resume": "`session_id` of the previous session, to take it over within the 60 s "
+        "grace period; `null` on a first connection.",
+    },
+    "TicketCreate": {
+        "service_id": "Service from the catalog (`GET /api/catalog`).",
+        "priority": "`priority` for residents with priority service (elderly, disabled, "
+        "pregnant); it is queued ahead of `normal` tickets.",
+    },
+    "TicketCancel": {"ticket_id": "The booth's live ticket."},
+    "BoothStatus": {
+        "camera": "State of the camera.",
+        "scanner": "State of the document scanner (高拍仪); `busy` while scanning.",
+        "version": "Booth software version.",
+        "details": "Free-form diagnostics, string to string.",
+    },
+    "AgentStateRequest": {
+        "state": "Requested state.",
+        "reason": "Why (for `away`, e.g. 午休), shown to supervisors.",
+    },
+    "TicketAccept": {"offer_id": "`offer_id` of the pending `ticket.offer`."},
+    "TicketDecline": {
+        "offer_id": "`offer_id` of the pending `ticket.offer`.",
+        "reason": "Why, for the statistics.",
+    },
+    "TicketTransfer": {
+        "call_id": "The agent's current call.",
+        "department_id": "Target department (its queue).",
+        "note": "Note for the next agent.",
+    },
+    "CallSdp": {
+        "call_id": "The call, from `call.start`.",
+        "gen": "Peer-connection generation: 0 first, +1 on each rebuild by the booth.",
+        "description": "The RTCSessionDescription.",
+    },
+    "SessionDescription": {
+        "type": "RTCSessionDescription type.",
+        "sdp": "The SDP text.",
+    },
+    "CallIce": {
+        "call_id": "The call, from `call.start`.",
+        "gen": "Generation of the peer connection the candidate belongs to.",
+        "candidate": "The RTCIceCandidate, or `null` at the end of gathering.",
+    },
+    "IceCandidate": {
+        "candidate": "The `candidate:` attribute line.",
+        "sdpMid": "Media stream id the candidate belongs to.",
+        "sdpMLineIndex": "Index of the m-line it belongs to.",
+        "usernameFragment": "ICE ufrag, if the sender knows it.",
+    },
+    "CallEnd": {
+        "call_id": "The call to end.",
+        "reason": "Why, copied into `call.ended` (e.g. `hangup`, `booth_timeout`).",
+    },
+    "RatingSubmit": {
+        "call_id": "The ended call, from `rating.request`.",
+        "level": "5 非常满意, 4 满意, 3 基本满意, 2 不满意, 1 非常不满意.",
+        "indicators": "Aspects the resident picked (e.g. 服务态度好, 办事效率高).",
+        "reasons": "For levels 1 and 2: what went wrong (e.g. 等候时间长).",
+        "comment": "Free text from the resident.",
+    },
+    "Welcome": {
+        "session_id": "This session; send it as `hello.resume` after a reconnect.",
+        "role": "Role of the authenticated subject.",
+        "subject": "Who authenticated.",
+        "heartbeat_s": "Send `ping` this often (seconds).",
+        "server_time": "Hub clock, Unix seconds.",
+        "resumed": "`true` when `hello.resume` took over the previous session.",
+        "restored": "What the session still holds after a resume.",
+    },
+    "Subject": {"id": "Booth id or user id.", "name": "Booth name or agent display name."},
+    "Restored": {
+        "ticket_id": "The booth's live ticket, if any.",
+        "call_id": "The call in progress, if any.",
+    },
+    "Pong": {"server_time": "Hub clock, Unix seconds."},
+    "Error": {
+        "code": "Machine-readable [error code](#errors).",
+        "message": "Human-readable detail (English).",
+    },
+    "Ticket": {
+        "ticket_id": _ID + ".",
+        "number": "Number called out and shown to the resident (department prefix + "
+        "sequence).",
+        "state": "`waiting` in the queue, `offered` to an agent, `serving` in a call, or "
+        "finished: `done`, `cancelled` (by the booth), `abandoned` (the booth went away).",
+        "position": "Place in its department's queue, 1 = next; 0 once it is no longer "
+        "waiting or offered.",
+        "eta_s": "Estimated seconds until an agent takes it; 0 once it is no longer waiting "
+        "or offered.",
+        "service_id": "The service asked for.",
+        "department_id": "The department whose queue holds it.",
+    },
+    "TicketUpdate": {
+        "ticket_id": "The ticket.",
+        "state": "As in `ticket`.",
+        "position": "As in `ticket`.",
+        "eta_s": "As in `ticket`.",
+        "department_id": "Its queue's department (changes on transfer).",
+    },
+    "AgentStateEvent": {
+        "state": "The agent's current state.",
+        "reason": "Why the state changed, when there is a reason to tell.",
+    },
+    "TicketOffer": {
+        "offer_id": "This offer; echo it in `ticket.accept` / `ticket.decline`.",
+        "ticket": "The offered ticket.",
+        "timeout_s": "Seconds to answer before the offer is withdrawn.",
+    },
+    "OfferTicket": {
+        "ticket_id": "The ticket.",
+        "number": "Ticket number.",
+        "service": "The service asked for.",
+        "booth": "Where the resident is.",
+        "priority": "Queue priority.",
+        "waited_s": "Seconds since the ticket was taken.",
+    },
+    "ServiceRef": {
+        "id": "Service id.",
+        "name": "Service name.",
+        "department": "Department name.",
+    },
+    "BoothRef": {
+        "id": "Booth id.",
+        "name": "Booth name.",
+        "region": "Region code and names.",
+    },
+    "TicketWithdrawn": {
+        "offer_id": "The void offer.",
+        "reason": "`timeout`, `cancelled`, ...",
+    },
+    "TicketTransferred": {
+        "ticket_id": "The transferred ticket.",
+        "department_id": "The department whose queue it is in now.",
+    },
+    "QueueSnapshot": {"departments": "One entry per department."},
+    "DepartmentLoad": {
+        "id": "Department id.",
+        "name": "Department name.",
+        "waiting": "Tickets waiting.",
+        "oldest_wait_s": "Wait of the oldest waiting ticket, seconds.",
+        "agents_available": "Available agents with this skill.",
+    },
+    "CallStart": {
+        "call_id": _ID + " of the call.",
+        "ticket_id": "The ticket being served.",
+        "role": "`offerer` (always the booth) or `answerer` (the agent).",
+        "peer": "The other party.",
+        "ice_servers": "RTCIceServer list for the peer connection.",
+    },
+    "PeerInfo": {
+        "kind": "What the other party is.",
+        "id": "Its booth id or user id.",
+        "name": "Its name.",
+        "region": "Booth's region (for the agent).",
+        "service": "The service asked for (for the agent).",
+        "ticket_number": "Ticket number (for the agent).",
+    },
+    "IceServer": {
+        "urls": "`stun:` / `turn:` / `turns:` URLs.",
+        "username": "TURN username `expiry:subject`; `null` for STUN.",
+        "credential": "TURN password base64(HMAC-SHA1(secret, username)); `null` for STUN.",
+    },
+    "CallPeer": {"call_id": "The call.", "state": "`away` or `back`."},
+    "CallEnded": {
+        "call_id": "The call.",
+        "reason": "Why (`hangup`, `transferred`, ...).",
+        "by": "Who ended it.",
+    },
+    "RatingRequest": {"call_id": "The call to rate."},
+    "Rating": {"call_id": "The rated call.", "level": "The stored level."},
+}
+
+# ---------------------------------------------------------------------------
+# Prose
+
+_ERROR_MEANINGS: dict[p.ErrorCode, str] = {
+    p.ErrorCode.BAD_JSON: "Not UTF-8 JSON text (RFC 8259). `NaN`, `Infinity` and escapes of "
+    "lone surrogates (`\"\\ud800\"`) are not JSON either.",
+    p.ErrorCode.BAD_MESSAGE: "JSON, but not a valid message: not an object, bad `id` or "
+    "`re`, unknown envelope field, `data` not an object, `data` against its schema (the "
+    "message names the first fields at fault), or a binary frame.",
+    p.ErrorCode.UNKNOWN_TYPE: "`type` is not a client → hub message.",
+    p.ErrorCode.UNSUPPORTED_VERSION: "`v` is missing or not the integer 1.",
+    p.ErrorCode.UNAUTHENTICATED: "No successful `hello` yet, or its token is invalid, "
+    "expired or revoked.",
+    p.ErrorCode.FORBIDDEN: "The role may not send this type, or the object belongs to "
+    "someone else (e.g. a call the sender is not a party of).",
+    p.ErrorCode.NOT_FOUND: "The ticket, offer, call, service or department does not exist "
+    "(or no longer does).",
+    p.ErrorCode.CONFLICT: "Valid, but not in the current state (e.g. cancelling a ticket in "
+    "service, a stale `gen`, a second `hello`).",
+    p.ErrorCode.RATE_LIMITED: "Over the connection's frame budget; the frame was dropped "
+    "unread. Slow down.",
+    p.ErrorCode.TOO_LARGE: "The frame is over 64 KiB (the WebSocket layer usually closes "
+    "with 1009 first); over HTTP, the body is too large.",
+    p.ErrorCode.INTERNAL: "A fault in the hub; the request may or may not have taken effect. "
+    "The connection and the hub's state are intact.",
+}
+
+_CLOSE_MEANINGS: dict[p.CloseCode, str] = {
+    p.CloseCode.NORMAL: "Normal close: a newer connection of the same subject took over, "
+    "or the hub is shutting down. Reconnect and resume as usual.",
+    p.CloseCode.POLICY: "Sustained abuse: over the frame budget again and again, or not "
+    "reading the hub's frames. Back off before reconnecting.",
+    p.CloseCode.TOO_BIG: "A frame over 64 KiB, refused by the WebSocket layer.",
+    p.CloseCode.NO_HELLO: "No successful `hello` within 10 s of connecting.",
+    p.CloseCode.REVOKED: "The credential was revoked while connected (booth revoked or "
+    "re-enrolled, agent disabled). Do not reconnect with the same token.",
+}
+
+_INTRO = """\
+This is the contract between the hub (`xiaowu-server`) and its clients: booths,
+agent consoles and test tools. It is enough to build another booth model or
+console without reading the hub's code. The message sections, their field
+tables and the JSON Schema files in [`schema/`](schema/) are generated from the
+models in `signaling/protocol.py`, so they cannot drift from what the hub
+accepts.
+
+## Transport
+
+- WebSocket at `/ws` on the hub's base URL: `http://host:8080` → `ws://host:8080/ws`,
+  `https://…` → `wss://…/ws`.
+- Text frames only, each holding exactly one JSON object ([RFC 8259]), UTF-8,
+  at most 64 KiB (65 536 bytes) per frame. Binary frames are not used.
+- Unknown fields are refused at every level, in the envelope and in `data`
+  (`bad_message`). Clients must not add fields of their own.
+- All times are seconds: durations are integers (`eta_s`, `timeout_s`),
+  clock values are Unix seconds (`server_time`).
+
+[RFC 8259]: https://www.rfc-editor.org/rfc/rfc8259
+
+## Envelope
+
+Every frame, in both directions:
+
+```json
+{"v": 1, "type": "<name>", "id": "<optional>", "re": "<optional>", "data": {}}
+```
+"""
+
+_ENVELOPE_ROWS: Final = (
+    ("`v`", "integer", "yes", "Protocol version, always `1`."),
+    ("`type`", "string", "yes", "Message type. `agent.state`, `call.sdp` and `call.ice` exist "
+     "in both directions."),
+    ("`id`", "string, 1–64 chars", "no", "Set by the client on a request; the reply carries "
+     "it in `re`."),
+    ("`re`", "string or null", "no", "On a reply: the `id` of the request it answers."),
+    ("`data`", "object", "no", "The message's fields. May be omitted when the message has no "
+     "required fields (it then reads as `{}`)."),
+)
+
+_REQUESTS = """\
+Schema: [`schema/envelope.json`](schema/envelope.json).
+
+## Requests, replies and events
+
+- A frame with `id` is a request and gets **exactly one** reply whose `re` is
+  that `id`: the success type listed for the message, or `error`. Choose ids
+  unique among your outstanding requests (a counter will do) and match replies
+  by `re`, not by order: events may arrive between a request and its reply.
+- A client frame without `id` gets no success reply; if it fails, the `error`
+  comes back with `re: null`.
+- Events are pushed by the hub and have no `re` (and no `id`); the client
+  never replies to them.
+- The hub sends every field of `data`, with `null` or the default where a
+  field does not apply. "Required: no" in the tables below means a sender may
+  omit the field.
+"""
+
+_HANDSHAKE = """\
+## Handshake and resume
+
+1. Connect to `/ws` and send [`hello`](#in-hello) as the first message, with a
+   token: agents and admins get one from `POST /api/login`, booths use the
+   device token from `POST /api/enroll`. Any other message before a successful
+   `hello` gets `error` `unauthenticated`. With no successful `hello` within
+   10 s the hub closes the connection with 4401.
+2. The hub answers [`welcome`](#out-welcome) with the `session_id`, the role
+   (`booth`, `agent` or `admin`), the subject and `heartbeat_s`. Send `ping`
+   every `heartbeat_s` seconds from then on.
+3. Right after `welcome` the hub pushes what the client needs to draw its
+   current state: a booth with a live ticket gets `ticket.update`; an agent
+   gets `agent.state`, a pending `ticket.offer` if any, and `queue.snapshot`.
+
+When the connection drops, the hub holds the session for a grace period of
+60 s: a booth's waiting ticket keeps its place, and a call in progress stays
+up (the other party gets [`call.peer`](#out-call.peer) `away`). Reconnect and
+send `hello` with `resume` set to the last `session_id`: within the grace
+period `welcome` comes back with `resumed: true`, the same `session_id`, and
+`restored` naming the ticket and call the session still holds; the other party
+of the call gets `call.peer` `back`. After a hub restart a resume with an
+earlier session id also restores the subject's ticket and call.
+
+A `hello` without `resume`, with an unknown session id or after the grace
+period starts a fresh session (`resumed: false`): whatever the subject still
+held is released (a waiting ticket is abandoned, a call is ended by the hub)
+and an older connection of the same subject is closed with 1000. So a client
+that reconnects should always send `resume`.
+
+## A service, end to end
+
+```text
+booth                               hub                                agent
+  hello ─────────────────────────────▶ ◀───────────────────────────── hello
+  ◀──────────────────────── welcome     welcome ──────────────────────▶
+                                        queue.snapshot, agent.state ──▶
+  ticket.create {service_id} ────────▶ ◀──────── agent.state {available}
+  ◀─────── ticket {A012, waiting, 3}
+  ◀─────────────── ticket.update ...    ticket.offer {offer_id} ──────▶
+                                       ◀──────── ticket.accept {offer_id}
+                                        ticket {serving} ─────────────▶
+  ◀──────── call.start {offerer}        call.start {answerer} ────────▶
+  call.sdp {offer, gen 0} ───────────▶  call.sdp {offer} ─────────────▶
+  ◀────────────── call.sdp {answer}    ◀──────────── call.sdp {answer}
+  call.ice ⇄ (both ways, trickled) ⇄ call.ice
+                  ... video call, documents, face check, forms ...
+                                       ◀──────────── call.end {call_id}
+  ◀─────────────────── call.ended       call.ended ───────────────────▶
+  ◀─────────────── rating.request       agent.state {wrap_up} ────────▶
+  rating.submit {level 5} ───────────▶
+  ◀────────────────────────── rating
+```
+"""
+
+_HTTP_INTRO = """\
+## HTTP API
+
+Plain JSON over HTTP(S) on the same base URL. Authenticated calls send
+`Authorization: Bearer <token>`: a session token from `POST /api/login`
+(agents, admins) or a booth's device token. Request bodies are JSON objects;
+unknown fields are refused.
+
+Errors are `{"error": {"code": "...", "message": "..."}}` with the protocol's
+[error codes](#errors) and these statuses:
+"""
+
+_HTTP_STATUS: Final = (
+    ("400", "`bad_json`, `bad_message`"),
+    ("401", "`unauthenticated`"),
+    ("403", "`forbidden`"),
+    ("404", "`not_found`"),
+    ("409", "`conflict`"),
+    ("413", "`too_large`"),
+    ("429", "`rate_limited` (with `Retry-After` on login)"),
+    ("500", "`internal`"),
+)
+
+_HTTP_PUBLIC: Final = (
+    ("`POST /api/login`", "`{username, password}`",
+     "`{token, role, expires_at, user_id, name}`; `expires_at` is ISO 8601. After repeated "
+     "failures for a user or an address, 429 for a while."),
+    ("`POST /api/logout`", "— (agent or admin bearer)", "`{}`; the token stops working."),
+    ("`GET /api/me`", "— (any bearer)", "`{id, role, name, skills}`"),
+    ("`POST /api/enroll`", "`{code, device}`: the one-time enrollment code and a free-form "
+     "object describing the device (≤ 4 KiB)",
+     "`{booth_id, token, name, region_code, region_name}`. `token` is the booth's credential "
+     "for `hello` and HTTP; keep it safe. Repeated failures get 429."),
+    ("`POST /api/device/rotate`", "— (booth bearer)",
+     "`{token}`: a new device token; the old one stops working."),
+    ("`GET /api/catalog`", "—",
+     "`{departments: [{id, name, name_en, services: [{id, name, name_en, materials: [...]}]}]}`"
+     ": what a booth offers; `services[].id` is `ticket.create.service_id`."),
+    ("`GET /healthz`", "—",
+     "`{\"status\": \"ok\", ...}`; 503 with `\"status\": \"degraded\"` when the store is "
+     "unreachable."),
+    ("`GET /metrics`", "—", "Prometheus text exposition."),
+)
+
+_HTTP_ADMIN: Final = (
+    ("`POST /api/admin/booths`", "`{name, region_code, region_name?}`",
+     "201 `{booth_id, enrollment_code, expires_at}`"),
+    ("`GET /api/admin/booths`", "—", "`{booths: [...]}` with enrollment, revocation, online "
+     "state and the last `booth.status`"),
+    ("`POST /api/admin/booths/{id}/revoke`", "—",
+     "The booth's token stops working; a live connection is closed with 4403."),
+    ("`POST /api/admin/booths/{id}/enrollment`", "—",
+     "`{booth_id, enrollment_code, expires_at}`: a new one-time code for re-enrollment; the "
+     "old device token is revoked."),
+    ("`POST /api/admin/agents`", "`{username, password, skills, display_name?}`; `skills` "
+     "are department ids", "201 `{user_id}`"),
+    ("`GET /api/admin/agents`", "—", "`{agents: [...]}` with skills, disabled flag, live state"),
+    ("`PUT /api/admin/agents/{id}/skills`", "`{skills}`", "`{user_id, skills}`"),
+    ("`POST /api/admin/agents/{id}/disable`", "—",
+     "The agent can no longer log in; a live connection is closed with 4403."),
+    ("`GET /api/admin/departments`", "—", "The catalog, as `GET /api/catalog`"),
+    ("`PUT /api/admin/departments/{id}`", "the department", "`{id}` (created or replaced)"),
+    ("`PUT /api/admin/services/{id}`", "the service, with its `department_id` and "
+     "`materials`", "`{id}` (created or replaced)"),
+    ("`DELETE /api/admin/services/{id}`", "—", "The service is withdrawn from the catalog."),
+    ("`GET /api/admin/audit?after=&limit=`", "—", "`{rows: [...]}`: audit rows after sequence "
+     "number `after`, at most `limit` (≤ 500)"),
+    ("`GET /api/admin/audit/verify`", "—",
+     "`{ok, rows, first_broken_seq, reason}`: checks the audit log's hash chain"),
+    ("`GET /api/admin/stats`", "—", "Today's counts, queue load and calls in progress"),
+)
+
+_HTTP_END = """\
+Document uploads of a call (under `/api/calls/{call_id}/`) are described with
+the documents feature.
+"""
+
+
+# ---------------------------------------------------------------------------
+# Validation
+
+
+def check_examples(
+    inbound: Mapping[str, InboundDoc] | None = None,
+    outbound: Mapping[str, OutboundDoc] | None = None,
+) -> None:
+    """Raise :class:`DocsError` unless every registered type has a valid example.
+
+    An example must parse as a whole frame (:func:`signaling.protocol.parse_frame`)
+    and its ``data`` must also pass the model in strict mode, so no example
+    leans on lax coercion (``"5"`` for ``5``).
+    """
+    in_docs = INBOUND_DOCS if inbound is None else inbound
+    out_docs = OUTBOUND_DOCS if outbound is None else outbound
+    problems: list[str] = []
+    for direction, docs, registry in (
+        ("inbound", in_docs, p.INBOUND),
+        ("outbound", out_docs, p.OUTBOUND),
+    ):
+        for mtype in sorted(registry.keys() - docs.keys()):
+            problems.append(f"{direction} {mtype}: no example")
+        for mtype in sorted(docs.keys() - registry.keys()):
+            problems.append(f"{direction} {mtype}: documented but not in the registry")
+        for mtype, model in registry.items():
+            doc = docs.get(mtype)
+            if doc is None:
+                continue
+            raw = json.dumps(doc.example.envelope(mtype), ensure_ascii=False)
+            try:
+                p.parse_frame(raw, registry)
+                model.model_validate_json(json.dumps(dict(doc.example.data)), strict=True)
+            except p.ProtocolError as exc:
+                problems.append(f"{direction} {mtype}: example is invalid: {exc}")
+            except ValidationError as exc:
+                problems.append(f"{direction} {mtype}: example is not strictly valid: {exc}")
+    for mtype, in_doc in in_docs.items():
+        if in_doc.reply not in p.OUTBOUND:
+            problems.append(f"inbound {mtype}: reply {in_doc.reply!r} is not an outbound type")
+        if mtype not in p.ROLES:
+            problems.append(f"inbound {mtype}: no entry in protocol.ROLES")
+    if problems:
+        raise DocsError("\n".join(problems))
+
+
+# ---------------------------------------------------------------------------
+# JSON Schema
+
+
+def _annotate(obj: Json, problems: list[str]) -> None:
+    """Put FIELD_DOCS descriptions on an object schema's properties."""
+    props = obj.get("properties")
+    if not isinstance(props, dict):
+        return
+    title = str(obj.get("title", "?"))
+    docs = FIELD_DOCS.get(title, {})
+    for name, prop in props.items():
+        if name in docs:
+            prop["description"] = docs[name]
+        else:
+            problems.append(f"{title}.{name}: no description in FIELD_DOCS")
+    for name in sorted(docs.keys() - props.keys()):
+        problems.append(f"{title}.{name}: described in FIELD_DOCS but not a field")
+
+
+def _data_schema(model: type[BaseModel], problems: list[str]) -> tuple[Json, Json]:
+    """The model's schema with descriptions, and its ``$defs`` (split off)."""
+    schema = model.model_json_schema()
+    defs: Json = schema.pop("$defs", {})
+    for obj in (schema, *defs.values()):
+        _annotate(obj, problems)
+    return schema, defs
+
+
+_ID_SCHEMA: Final[Json] = {
+    "anyOf": [{"type": "string", "minLength": 1, "maxLength": p._ID_MAX}, {"type": "null"}],
+    "description": "Request id, echoed as `re` in the one reply.",
+}
+_RE_SCHEMA: Final[Json] = {
+    "anyOf": [{"type": "string"}, {"type": "null"}],
+    "description": "On a reply: the id of the request it answers.",
+}
+
+
+def envelope_schema() -> Json:
+    """Schema of any frame, whatever its type."""
+    return {
+        "$schema": _DRAFT,
+        "title": "Xiaowu protocol v1 frame",
+        "description": "One UTF-8 JSON object per WebSocket text frame, at most 64 KiB.",
+        "type": "object",
+        "properties": {
+            "v": {"const": p.VERSION, "description": "Protocol version."},
+            "type": {"type": "string", "description": "Message type."},
+            "id": copy.deepcopy(_ID_SCHEMA),
+            "re": copy.deepcopy(_RE_SCHEMA),
+            "data": {"type": "object", "description": "The message's fields."},
+        },
+        "required": ["v", "type"],
+        "additionalProperties": False,
+    }
+
+
+def message_schema(direction: Direction, mtype: str, problems: list[str]) -> Json:
+    """Schema of a whole frame of one type and direction (envelope and ``data``)."""
+    registry = p.INBOUND if direction == "inbound" else p.OUTBOUND
+    data, defs = _data_schema(registry[mtype], problems)
+    required = ["v", "type"] + (["data"] if data.get("required") else [])
+    schema: Json = {
+        "$schema": _DRAFT,
+        "title": f"{mtype} ({_ARROW[direction]})",
+        "type": "object",
+        "properties": {
+            "v": {"const": p.VERSION},
+            "type": {"const": mtype},
+            "id": copy.deepcopy(_ID_SCHEMA),
+            "re": copy.deepcopy(_RE_SCHEMA),
+            "data": data,
+        },
+        "required": required,
+        "additionalProperties": False,
+    }
+    if defs:
+        schema["$defs"] = defs
+    return schema
+
+
+# ---------------------------------------------------------------------------
+# Markdown
+
+
+@dataclass(frozen=True)
+class _Shape:
+    label: str
+    constraints: tuple[str, ...] = ()
+    nested: Json | None = None
+    sep: str = "."
+
+
+def _num(value: Any) -> str:
+    return f"{value:,}".replace(",", " ") if isinstance(value, int) else str(value)
+
+
+def _shape(prop: Json, defs: Json) -> _Shape:
+    variants = prop["anyOf"] if "anyOf" in prop else [prop]
+    nullable = any(v.get("type") == "null" for v in variants)
+    rest = [v for v in variants if v.get("type") != "null"]
+    if len(rest) != 1:
+        raise DocsError(f"cannot describe schema {prop!r}")
+    s = rest[0]
+    if "$ref" in s:
+        s = defs[s["$ref"].rsplit("/", 1)[-1]]
+    kind = s.get("type")
+    cons: list[str] = []
+    nested: Json | None = None
+    sep = "."
+    if "enum" in s:
+        label = "string"
+        cons.append("one of " + ", ".join(f"`{v}`" for v in s["enum"]))
+    elif "const" in s:
+        label = "constant"
+        cons.append(f"`{json.dumps(s['const'], ensure_ascii=False)}`")
+    elif kind == "string":
+        label = "string"
+        lo, hi = s.get("minLength"), s.get("maxLength")
+        if lo and hi:
+            cons.append(f"{_num(lo)}–{_num(hi)} chars")
+        elif hi is not None:
+            cons.append(f"≤ {_num(hi)} chars")
+        elif lo:
+            cons.append(f"≥ {_num(lo)} chars")
+    elif kind in ("integer", "number"):
+        label = str(kind)
+        lo, hi = s.get("minimum"), s.get("maximum")
+        if lo is not None and hi is not None:
+            cons.append(f"{_num(lo)}–{_num(hi)}")
+        elif lo is not None:
+            cons.append(f"≥ {_num(lo)}")
+        elif hi is not None:
+            cons.append(f"≤ {_num(hi)}")
+    elif kind == "boolean":
+        label = "boolean"
+    elif kind == "array":
+        item = _shape(s["items"], defs)
+        label = f"array of {item.label}"
+        if "maxItems" in s:
+            cons.append(f"≤ {_num(s['maxItems'])} items")
+        if item.constraints:
+            cons.append("each " + ", ".join(item.constraints))
+        nested, sep = item.nested, "[]."
+    elif kind == "object" and "properties" in s:
+        label, nested = "object", s
+    elif kind == "object":
+        value = _shape(s.get("additionalProperties", {"type": "string"}), defs)
+        label = f"object (string → {value.label})"
+        if "maxProperties" in s:
+            cons.append(f"≤ {_num(s['maxProperties'])} entries")
+        if value.constraints:
+            cons.append("values " + ", ".join(value.constraints))
+    else:
+        raise DocsError(f"cannot describe schema {prop!r}")
+    if nullable:
+        label += " or null"
+    if "default" in prop:
+        cons.append(f"default `{json.dumps(prop['default'], ensure_ascii=False)}`")
+    return _Shape(label, tuple(cons), nested, sep)
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _rows(schema: Json, defs: Json, prefix: str = "") -> list[str]:
+    rows: list[str] = []
+    required = set(schema.get("required", []))
+    for name, prop in schema.get("properties", {}).items():
+        shape = _shape(prop, defs)
+        cells = [
+            f"`{prefix}{name}`",
+            shape.label,
+            "yes" if name in required else "no",
+            "; ".join(shape.constraints),
+            str(prop.get("description", "")),
+        ]
+        rows.append("| " + " | ".join(_cell(c) for c in cells) + " |")
+        if shape.nested is not None:
+            rows += _rows(shape.nested, defs, f"{prefix}{name}{shape.sep}")
+    return rows
+
+
+def _fields_table(schema: Json) -> list[str]:
+    data = schema["properties"]["data"]
+    if not data.get("properties"):
+        return ["No fields: `data` is `{}` and may be omitted.", ""]
+    head = ["| Field | Type | Required | Constraints | Description |", "|---|---|---|---|---|"]
+    return head + _rows(data, schema.get("$defs", {})) + [""]
+
+
+def _link(direction: Direction, mtype: str) -> str:
+    return f"[`{mtype}`](#{'in' if direction == 'inbound' else 'out'}-{mtype})"
+
+
+def _example_json(direction: Direction, mtype: str, example: Example) -> str:
+    if direction == "inbound":
+        env = example.envelope(mtype)
+    else:  # what the hub really sends: every field, defaults filled in
+        frame = p.parse_frame(json.dumps(example.envelope(mtype)), p.OUTBOUND)
+        env = json.loads(p.encode(mtype, frame.data, re=frame.re, id=frame.id))
+    return json.dumps(env, ensure_ascii=False, indent=2)
+
+
+def _section(
+    direction: Direction, mtype: str, head: str, text: str, example: Example, schema: Json
+) -> list[str]:
+    anchor = f"{'in' if direction == 'inbound' else 'out'}-{mtype}"
+    path = f"schema/{direction}/{mtype}.json"
+    return [
+        f'<a id="{anchor}"></a>',
+        "",
+        f"### `{mtype}` ({_ARROW[direction]})",
+        "",
+        f"{head} · Schema: [`{path}`]({path})",
+        "",
+        text,
+        "",
+        *_fields_table(schema),
+        "```json",
+        _example_json(direction, mtype, example),
+        "```",
+        "",
+    ]
+
+
+def _inbound_head(mtype: str, doc: InboundDoc) -> str:
+    roles = ", ".join(sorted(p.ROLES.get(mtype, frozenset())))
+    return f"**Sent by:** {roles} · **Reply:** {_link('outbound', doc.reply)} or `error`"
+
+
+def _kind(mtype: str, doc: OutboundDoc) -> str:
+    reply = doc.sent_as is not None or any(d.reply == mtype for d in INBOUND_DOCS.values())
+    return "reply, event" if reply and doc.event else "reply" if reply else "event"
+
+
+def _outbound_head(mtype: str, doc: OutboundDoc) -> str:
+    asked = [t for t, d in INBOUND_DOCS.items() if d.reply == mtype]
+    if doc.sent_as is not None:
+        how = doc.sent_as
+    elif asked:
+        how = "reply to " + ", ".join(_link("inbound", t) for t in asked)
+        if doc.event:
+            how += "; also pushed as an event"
+    else:
+        how = "event (no `re`)"
+    return f"**To:** {doc.to} · **Sent as:** {how}"
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    out += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in rows]
+    return out + [""]
+
+
+def _markdown(schemas: Mapping[tuple[Direction, str], Json]) -> str:
+    missing_err = [c for c in p.ErrorCode if c not in _ERROR_MEANINGS]
+    missing_close = [c for c in p.CloseCode if c not in _CLOSE_MEANINGS]
+    if missing_err or missing_close:
+        raise DocsError(f"undocumented codes: {missing_err + missing_close}")
+    out = [
+        "# Xiaowu hub protocol v1",
+        "",
+        "<!-- Generated by `python -m signaling.protocol_docs` from signaling/protocol.py;"
+        " edit the generator, not this file. -->",
+        "",
+        _INTRO,
+        *_table(["Field", "Type", "Required", "Meaning"], _ENVELOPE_ROWS),
+        _REQUESTS,
+        "## Errors",
+        "",
+        "A failed request gets an `error` frame and, unless the code is `internal`, had no "
+        "effect. **A bad message never closes the connection by itself**, and the hub never "
+        "loses state over one.",
+        "",
+        "```json",
+        _example_json("outbound", "error", OUTBOUND_DOCS["error"].example),
+        "```",
+        "",
+        *_table(["Code", "Meaning"], [(f"`{c}`", _ERROR_MEANINGS[c]) for c in p.ErrorCode]),
+        "## Close codes",
+        "",
+        "The hub closes a connection by itself only for these reasons:",
+        "",
+        *_table(["Code", "Meaning"], [(str(int(c)), _CLOSE_MEANINGS[c]) for c in p.CloseCode]),
+        "After any other loss of the connection, reconnect (with backoff) and resume "
+        "within 60 s.",
+        "",
+        _HANDSHAKE,
+        "## Client → hub messages",
+        "",
+        *_table(
+            ["Type", "Sent by", "Reply"],
+            [
+                (_link("inbound", t), ", ".join(sorted(p.ROLES.get(t, ()))), f"`{d.reply}`")
+                for t, d in INBOUND_DOCS.items()
+            ],
+        ),
+    ]
+    for mtype, in_doc in INBOUND_DOCS.items():
+        out += _section("inbound", mtype, _inbound_head(mtype, in_doc), in_doc.text,
+                        in_doc.example, schemas["inbound", mtype])
+    out += [
+        "## Hub → client messages",
+        "",
+        *_table(
+            ["Type", "To", "Kind"],
+            [
+                (_link("outbound", t), d.to, _kind(t, d))
+                for t, d in OUTBOUND_DOCS.items()
+            ],
+        ),
+    ]
+    for mtype, out_doc in OUTBOUND_DOCS.items():
+        out += _section("outbound", mtype, _outbound_head(mtype, out_doc), out_doc.text,
+                        out_doc.example, schemas["outbound", mtype])
+    out += [
+        _HTTP_INTRO,
+        *_table(["Status", "Codes"], _HTTP_STATUS),
+        "### Public and session",
+        "",
+        *_table(["Request", "Body", "Response"], _HTTP_PUBLIC),
+        "### Admin (`/api/admin/`, admin bearer)",
+        "",
+        *_table(["Request", "Body", "Response"], _HTTP_ADMIN),
+        _HTTP_END,
+        "## JSON Schema",
+        "",
+        "[`schema/envelope.json`](schema/envelope.json) describes any frame; "
+        "`schema/inbound/<type>.json` and `schema/outbound/<type>.json` describe a whole "
+        "frame of one type and direction, `data` included (JSON Schema 2020-12). They are "
+        "generated from the same models as this page.",
+        "",
+    ]
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+# ---------------------------------------------------------------------------
+# Files
+
+
+def _dump(obj: Json) -> str:
+    return json.dumps(obj, ensure_ascii=False, indent=2) + "\n"
+
+
+def render() -> dict[str, str]:
+    """Every generated file: path relative to the repository root -> text."""
+    check_examples()
+    problems: list[str] = []
+    schemas: dict[tuple[Direction, str], Json] = {}
+    directions: tuple[tuple[Direction, Mapping[str, object]], ...] = (
+        ("inbound", p.INBOUND),
+        ("outbound", p.OUTBOUND),
+    )
+    for direction, registry in directions:
+        for mtype in registry:
+            schemas[direction, mtype] = message_schema(direction, mtype, problems)
+    if problems:
+        raise DocsError("\n".join(sorted(set(problems))))
+    files = {f"{SCHEMA_DIR}/envelope.json": _dump(envelope_schema())}
+    for (direction, mtype), schema in schemas.items():
+        files[f"{SCHEMA_DIR}/{direction}/{mtype}.json"] = _dump(schema)
+    files[DOC_PATH] = _markdown(schemas)
+    return files
+
+
+def _orphans(root: Path, files: Mapping[str, str]) -> list[str]:
+    """Schema files on disk that the models no longer produce."""
+    base = root / SCHEMA_DIR
+    found = (f.relative_to(root).as_posix() for f in base.rglob("*.json")) if base.is_dir() else ()
+    return sorted(f for f in found if f not in files)
+
+
+def stale(root: Path, files: Mapping[str, str] | None = None) -> list[str]:
+    """Paths under ``root`` that differ from what :func:`render` produces, or should go."""
+    wanted = render() if files is None else files
+    out = []
+    for rel, text in wanted.items():
+        path = root / rel
+        if not path.is_file() or path.read_text(encoding="utf-8") != text:
+            out.append(rel)
+    return sorted(out) + _orphans(root, wanted)
+
+
+def write(root: Path) -> list[str]:
+    """Bring the generated files under ``root`` up to date; return the paths changed."""
+    files = render()
+    changed = stale(root, files)
+    for rel in changed:
+        path = root / rel
+        if rel in files:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(files[rel], encoding="utf-8", newline="\n")
+        else:
+            path.unlink()
+    return changed
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m signaling.protocol_docs",
+        description="Generate docs/protocol.md and docs/schema/ from signaling.protocol.",
+    )
+    parser.add_argument("--check", action="store_true",
+                        help="change nothing; exit 1 if any generated file is stale")
+    parser.add_argument("--root", type=Path, default=Path(__file__).resolve().parent.parent,
+                        help="repository root (default: the one holding this package)")
+    args = parser.parse_args(argv)
+    try:
+        if args.check:
+            outdated = stale(args.root)
+            for rel in outdated:
+                print(f"stale: {rel}", file=sys.stderr)
+            if outdated:
+                print("run: python -m signaling.protocol_docs", file=sys.stderr)
+                return 1
+            return 0
+        for rel in write(args.root):
+            print(f"{'wrote' if (args.root / rel).exists() else 'removed'}: {rel}")
+    except DocsError as exc:
+        print(f"protocol docs do not match the models:\n{exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
