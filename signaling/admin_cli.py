@@ -129,8 +129,9 @@ async def _agent_add(store: Store, a: argparse.Namespace, out: _Out) -> int:
 
 
 async def _agent_list(store: Store, a: argparse.Namespace, out: _Out) -> int:
-    users = [{"id": u.id, "username": u.username, "role": u.role, "skills": sorted(u.skills),
-              "disabled": u.disabled} for u in await store.list_users()]
+    users: list[dict[str, Any]] = [
+        {"id": u.id, "username": u.username, "role": u.role, "skills": sorted(u.skills),
+         "disabled": u.disabled} for u in await store.list_users()]
     out.emit({"users": users}, "\n".join(
         f"{u['id']}  {u['username']:<16} {u['role']:<6} {','.join(u['skills'])}"
         f"{'  (disabled)' if u['disabled'] else ''}" for u in users) or "no users")
@@ -188,8 +189,8 @@ async def _booth_list(store: Store, a: argparse.Namespace, out: _Out) -> int:
 async def _catalog_show(store: Store, a: argparse.Namespace, out: _Out) -> int:
     depts = await store.get_catalog()
     obj = {"departments": [{"id": d.id, "name": d.name, "services": [
-        {"id": s.id, "name": s.name, "materials": s.materials} for s in d.services]}
-        for d in depts]}
+        {"id": s.id, "name": s.name, "materials": [m.to_json() for m in s.materials]}
+        for s in d.services]} for d in depts]}
     lines = []
     for d in depts:
         lines.append(f"{d.id}  {d.name}")

@@ -294,7 +294,8 @@ def _dept_json(d: Any) -> dict[str, Any]:
     return {
         "id": d.id, "name": d.name, "name_en": d.name_en, "ticket_prefix": d.ticket_prefix,
         "services": [{"id": s.id, "name": s.name, "name_en": s.name_en,
-                      "description": s.description, "materials": s.materials}
+                      "description": s.description,
+                      "materials": [m.to_json() for m in s.materials]}
                      for s in d.services],
     }
 
@@ -426,7 +427,7 @@ async def admin_department_put(request: web.Request) -> web.Response:
     body = await _body(request, DepartmentBody)
     dept_id = _slug(request.match_info["dept_id"])
     await hub.store.upsert_department(dept_id, body.name, body.ticket_prefix,
-                                      name_en=body.name_en, sort_order=body.sort_order)
+                                      name_en=body.name_en or "", sort_order=body.sort_order)
     await hub.store.audit(actor, "department.put", dept_id, body.model_dump())
     await hub.check_revision()
     return web.json_response({"id": dept_id})
@@ -439,8 +440,8 @@ async def admin_service_put(request: web.Request) -> web.Response:
     body = await _body(request, ServiceBody)
     service_id = _slug(request.match_info["service_id"])
     await hub.store.upsert_service(
-        service_id, body.department_id, body.name, name_en=body.name_en,
-        description=body.description,
+        service_id, body.department_id, body.name, name_en=body.name_en or "",
+        description=body.description or "",
         materials=[m.model_dump(exclude_none=True) for m in body.materials],
         sort_order=body.sort_order)
     await hub.store.audit(actor, "service.put", service_id, body.model_dump())
@@ -496,7 +497,9 @@ async def admin_stats(request: web.Request) -> web.Response:
 def _asdict(obj: Any) -> Any:
     import dataclasses
 
-    return dataclasses.asdict(obj) if dataclasses.is_dataclass(obj) else obj
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return dataclasses.asdict(obj)
+    return obj
 
 
 def _slug(value: str) -> str:

@@ -286,7 +286,7 @@ class Hub:
             self.metrics.inc("xiaowu_connections_total", role=kind)
             restored = await self._reconnected(session, opened.resumed, now)
         welcome = p.Welcome(
-            session_id=session.session_id, role=kind,  # type: ignore[arg-type]
+            session_id=session.session_id, role=kind,
             subject=p.Subject(id=ident.subject_id, name=ident.name[:200]),
             heartbeat_s=self.settings.heartbeat_s, server_time=now,
             resumed=opened.resumed, restored=restored,
@@ -603,7 +603,7 @@ class Hub:
                                   self.settings.turn_secret, f"{kind}-{sid}"[:60], now,
                                   self.settings.turn_ttl_s)
             self.push(kind, sid, "call.start", p.CallStart(
-                call_id=rec.id, ticket_id=ticket_id, role=role,  # type: ignore[arg-type]
+                call_id=rec.id, ticket_id=ticket_id, role=role,
                 peer=peer, ice_servers=[p.IceServer.model_validate(s) for s in servers]))
 
     async def _end_call(
@@ -634,7 +634,7 @@ class Hub:
                                if by != "hub" else "hub", "call.end", call.call_id,
                                {"reason": reason[:200], "duration_s": round(duration, 1),
                                 "ticket_id": call.ticket_id})
-        ended = p.CallEnded(call_id=call.call_id, reason=reason[:200], by=by)  # type: ignore[arg-type]
+        ended = p.CallEnded(call_id=call.call_id, reason=reason[:200], by=by)
         self.push("booth", call.booth_id, "call.ended", ended)
         self.push("agent", call.agent_id, "call.ended", ended)
         if transfer_to is None:

@@ -172,7 +172,8 @@ class Assigned:
 
 @dataclass(frozen=True)
 class TicketUpdate:
-    """The ticket's (state, position, eta_s) differs from what was last emitted for it."""
+    """The ticket's (state, position, eta_s), or its department, differs from what was last
+    emitted for it. Read :meth:`Dispatcher.ticket` for the rest."""
 
     ticket_id: str
     state: TicketState
@@ -270,7 +271,7 @@ class _Ticket:
     agent_id: str | None = None
     offer_id: str | None = None
     cooldown: dict[str, float] = field(default_factory=dict)  # agent_id -> excluded until
-    emitted: tuple[TicketState, int, int] | None = None
+    emitted: tuple[TicketState, int, int, str] | None = None  # last update, with department
 
     @property
     def key(self) -> tuple[int, float, int]:
@@ -288,6 +289,7 @@ class _Agent:
     ticket_id: str | None = None
     call_department: str | None = None  # for the handle-time window, survives a transfer
     wrap_up_until: float | None = None
+    connected: bool = False  # False after agent_gone: agent_online is then a reconnect
 
 
 @dataclass(eq=False)
@@ -439,16 +441,18 @@ class Dispatcher:
     # ------------------------------------------------------------------ agents
 
     def agent_online(self, agent_id: str, skills: Iterable[str], now: float) -> list[Effect]:
-        """Register or refresh an agent. New or OFFLINE agents come online AWAY (IN_CALL if
-        their call is still open); an online agent keeps its state, only skills change."""
+        """Register or refresh an agent. A new agent, or one that was gone (agent_gone,
+        restore_serving), comes online AWAY, or IN_CALL if its call is still open. A
+        connected agent keeps its state (OFFLINE by request included); skills change."""
         skill_set = frozenset(skills)
         before = self._begin()
         a = self._agents.get(agent_id)
         if a is None:
             a = self._agents[agent_id] = _Agent(agent_id, skill_set)
         a.skills = skill_set
-        if a.state is _A.OFFLINE:
+        if a.state is _A.OFFLINE and not a.connected:
             self._agent_to(a, _A.IN_CALL if a.ticket_id is not None else _A.AWAY, "online")
+        a.connected = True
         return self._end(now, before)
 
     def agent_back(self, agent_id: str, now: float) -> list[Effect]:
@@ -497,11 +501,12 @@ class Dispatcher:
         its grace period and ends it with call_ended). Idempotent."""
         a = self._agent(agent_id)
         if a.state is _A.OFFLINE:
+            a.connected = False
             return []
         before = self._begin()
         if a.state is _A.OFFERED:
             self._withdraw_for_agent(a, "agent_offline")
-        a.wrap_up_until = None
+        a.wrap_up_until, a.connected = None, False
         self._agent_to(a, _A.OFFLINE, "gone")
         return self._end(now, before)
 
@@ -759,8 +764,8 @@ class Dispatcher:
         for t in self._tickets.values():
             if t.state in _LIVE or t.emitted is None or t.emitted[0] is not t.state:
                 pos, eta = self._place(t, positions, staff)
-                if t.emitted != (t.state, pos, eta):
-                    t.emitted = (t.state, pos, eta)
+                if t.emitted != (t.state, pos, eta, t.department_id):
+                    t.emitted = (t.state, pos, eta, t.department_id)
                     fx.append(TicketUpdate(t.ticket_id, t.state, pos, eta))
         after = self._fingerprints()
         changed = frozenset(d for d in before.keys() | after.keys()

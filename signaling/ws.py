@@ -9,8 +9,8 @@ frame never closes the connection; only sustained abuse does (1008).
 from __future__ import annotations
 
 import asyncio
-import json
 import contextlib
+import json
 import logging
 import time
 

@@ -44,10 +44,8 @@ class WsClient:
         except websockets.ConnectionClosed:
             pass
         finally:
-            rcvd = self.conn.close_rcvd
             if not self.closed.done():
-                self.closed.set_result((rcvd.code if rcvd else None,
-                                        rcvd.reason if rcvd else ""))
+                self.closed.set_result((self.conn.close_code, self.conn.close_reason or ""))
             self._new.set()
 
     async def send_raw(self, raw: str | bytes) -> None:

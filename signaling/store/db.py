@@ -17,14 +17,16 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sqlite3
+import time
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, closing
 from pathlib import Path
 from typing import Any, cast
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, CursorResult, Result, make_url
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -96,13 +98,36 @@ def _make_private_file(path: Path) -> None:
     os.chmod(path, 0o600)
 
 
+def _prepare_sqlite_file(path: Path) -> None:
+    """Create the file (0600) and switch it to WAL, which is persistent.
+
+    Done once here rather than racing in every new connection: changing the
+    journal mode needs an exclusive lock, and SQLite may answer SQLITE_BUSY at
+    once, without the busy handler, while another connection is writing."""
+    _make_private_file(path)
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            with closing(sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000)) as conn:
+                if conn.execute("PRAGMA journal_mode=WAL").fetchone()[0] == "wal":
+                    return
+        except sqlite3.OperationalError as exc:
+            if time.monotonic() > deadline:
+                raise StoreError(f"cannot open {path} in WAL mode: {exc}") from exc
+        if time.monotonic() > deadline:
+            raise StoreError(f"cannot switch {path} to WAL mode")
+        time.sleep(0.02)
+
+
 def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     # Take BEGIN away from the driver: _on_sqlite_begin emits it.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     try:
         cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA journal_mode")
+        if str(cursor.fetchone()[0]).lower() not in ("wal", "memory"):
+            cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")  # durable enough with WAL
         cursor.execute("PRAGMA foreign_keys=ON")
     finally:
@@ -135,10 +160,12 @@ class Database:
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
 
     @classmethod
-    def open(cls, url: str, **engine_kwargs: Any) -> Database:
+    async def open(cls, url: str, **engine_kwargs: Any) -> Database:
         path = sqlite_path_of(url)
         if path is not None:
-            _make_private_file(path)
+            await asyncio.to_thread(_prepare_sqlite_file, path)
+        # Parameters hold password and token hashes: keep them out of error text.
+        engine_kwargs.setdefault("hide_parameters", True)
         engine = create_async_engine(url, **engine_kwargs)
         if engine.dialect.name == "sqlite":
             event.listen(engine.sync_engine, "connect", _on_sqlite_connect)
@@ -148,10 +175,6 @@ class Database:
     @property
     def is_sqlite(self) -> bool:
         return self.dialect == "sqlite"
-
-    @property
-    def write_engine(self) -> AsyncEngine:
-        return self._write_engine
 
     async def close(self) -> None:
         await self.engine.dispose()
@@ -166,7 +189,7 @@ class Database:
         except StoreError:
             raise
         except SQLAlchemyError as exc:
-            raise StoreError(f"database error: {exc}") from exc
+            raise StoreError(f"database error: {_describe(exc)}") from exc
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
@@ -181,9 +204,16 @@ class Database:
         except StoreError:
             raise
         except IntegrityError as exc:
-            raise Conflict(f"integrity error: {exc.orig}") from exc
+            raise Conflict(f"integrity error: {_describe(exc)}") from exc
         except SQLAlchemyError as exc:
-            raise StoreError(f"database error: {exc}") from exc
+            raise StoreError(f"database error: {_describe(exc)}") from exc
+
+
+def _describe(exc: SQLAlchemyError) -> str:
+    """The driver's message without the SQL text."""
+    if isinstance(exc, DBAPIError) and exc.orig is not None:
+        return f"{type(exc.orig).__name__}: {exc.orig}"
+    return type(exc).__name__
 
 
 def rowcount(result: Result[Any]) -> int:

@@ -52,7 +52,7 @@ class Store(UserOps, SessionOps, BoothOps, CatalogOps, TicketOps, CallOps, Store
         ``url``: ``sqlite+aiosqlite:///path/xiaowu.db`` (see
         :func:`~.db.sqlite_url_for_dir`) or ``postgresql+asyncpg://...``.
         ``service_tz``: where the service day starts (ticket numbers, stats)."""
-        db = Database.open(url, **engine_kwargs)
+        db = await Database.open(url, **engine_kwargs)
         return cls(db, Passwords(password_hasher), service_tz)
 
     async def close(self) -> None:
