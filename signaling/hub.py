@@ -463,14 +463,16 @@ class Hub:
     async def _on_agent_state(self, session: Session, conn: Conn, frame: p.Frame) -> None:
         data = p.parse_data(frame, p.AgentStateRequest)
         async with self.lock:
+            wanted = q.AgentState(data.state)
             effects = self.dispatcher.set_agent_state(
-                session.subject_id, q.AgentState(data.state), self.clock(), data.reason)
-            state = self.dispatcher.agent(session.subject_id).state
+                session.subject_id, wanted, self.clock(), data.reason)
+            # The reply confirms the requested state; what follows from it (an offer
+            # made at once) arrives as events after the reply.
             self.reply(conn, frame, "agent.state",
-                       p.AgentStateEvent(state=state.value, reason=data.reason))
+                       p.AgentStateEvent(state=wanted.value, reason=data.reason))
             await self._apply([e for e in effects if not (
                 isinstance(e, q.AgentStateChanged) and e.agent_id == session.subject_id
-                and e.state is state and frame.id is not None)])
+                and e.state is wanted and frame.id is not None)])
         self.wake()
 
     async def _on_ticket_accept(self, session: Session, conn: Conn, frame: p.Frame) -> None:
