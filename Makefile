@@ -7,7 +7,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
-APT_PACKAGES ?=
+APT_PACKAGES ?= postgresql
 DATA_DIR ?= var
 PORT ?= 8080
 

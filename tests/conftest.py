@@ -1,16 +1,60 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import itertools
+import os
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.harness import HubEnv
+from tests.pgcluster import PgCluster
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def need(what: str) -> None:
+    """Skip for a missing real component locally; in CI that is a failure."""
+    if IN_CI:
+        pytest.fail(f"{what} is missing in CI: install it (make test does)")
+    pytest.skip(f"{what} is missing")
 
 
 @pytest.fixture
 async def env(tmp_path: Path) -> AsyncIterator[HubEnv]:
     hub_env = await HubEnv(tmp_path / "var").start()
+    try:
+        yield hub_env
+    finally:
+        await hub_env.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[PgCluster]:
+    try:
+        cluster = PgCluster()
+    except FileNotFoundError as exc:
+        need(str(exc))
+    cluster.start()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+_db_names = itertools.count(1)
+
+
+@pytest.fixture
+def pg_url(pg_cluster: PgCluster) -> str:
+    """A fresh, empty PostgreSQL database for one test."""
+    return pg_cluster.create_db(f"t{os.getpid()}_{next(_db_names)}")
+
+
+@pytest.fixture
+async def pg_env(tmp_path: Path, pg_url: str) -> AsyncIterator[HubEnv]:
+    """The hub on PostgreSQL instead of the embedded SQLite store."""
+    hub_env = await HubEnv(tmp_path / "var", database_url=pg_url).start()
     try:
         yield hub_env
     finally:

@@ -10,6 +10,15 @@ from tests.harness import HubEnv
 
 
 async def test_provision_ticket_offer_call_relay_end_rating_audit(env: HubEnv) -> None:
+    await _core_flow(env)
+
+
+async def test_core_flow_on_postgresql(pg_env: HubEnv) -> None:
+    await _core_flow(pg_env)
+    assert pg_env.hub.store.dialect == "postgresql"
+
+
+async def _core_flow(env: HubEnv) -> None:
     agent, _ = await env.agent("zhang", ["housing"])
     snapshot = await agent.expect("queue.snapshot")
     assert {d["id"] for d in snapshot["data"]["departments"]} >= {"housing", "market"}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 import sqlite3
 import stat
@@ -576,12 +575,8 @@ async def test_revision_bumps_on_admin_changes(store: Store, data_dir: Path) -> 
 
 # -- PostgreSQL (only where a scratch database is given) -------------------------------
 
-PG_URL = os.environ.get("XIAOWU_TEST_PG_URL")  # postgresql+asyncpg://...; WIPED by the test
-
-
-@pytest.mark.skipif(not PG_URL, reason="set XIAOWU_TEST_PG_URL to a scratch PostgreSQL database")
-async def test_postgresql_end_to_end() -> None:
-    assert PG_URL is not None
+async def test_postgresql_end_to_end(pg_url: str) -> None:
+    PG_URL = pg_url  # a fresh database in a throwaway cluster (tests/pgcluster.py)
     store = await Store.open(PG_URL, password_hasher=fast_hasher())
     other = await Store.open(PG_URL, password_hasher=fast_hasher())
     try:
