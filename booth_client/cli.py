@@ -1,0 +1,220 @@
+"""``xiaowu-booth``: the booth program (kiosk window, or headless).
+
+First run: ``xiaowu-booth --server URL --config-dir DIR --enroll CODE`` trades
+the one-time code for the device token and stores it (0600). Later runs use it.
+
+Headless (``--headless``) runs the same engine without Qt and prints one JSON
+line per state change or notable event; with ``--service`` it takes a ticket
+by itself, and with ``--auto-rate LEVEL`` it rates every call — an unattended
+resident, for the demo, tests and benchmarks. ``SIGUSR1`` drops the media path
+and ``SIGUSR2`` the hub connection (recovery drills).
+
+Exit codes: 0 stopped, 2 usage / enrollment error, 3 the booth is disabled.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import logging
+import random
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+from booth_client import __version__
+from booth_client.config import (
+    BoothConfig,
+    ConfigError,
+    EnrollError,
+    device_info,
+    enroll,
+    load_config,
+    save_config,
+    ws_url,
+)
+from booth_client.session import BoothSession, BoothView, Screen, SessionConfig
+
+__all__ = ["main", "build_parser"]
+
+log = logging.getLogger("booth_client")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="xiaowu-booth", description="Xiaowu service booth")
+    ap.add_argument("--server", help="the hub's base URL, http://… or https://…")
+    ap.add_argument("--config-dir", type=Path, default=Path("booth-config"),
+                    help="where the device token is kept (default ./booth-config)")
+    ap.add_argument("--enroll", metavar="CODE", help="one-time enrollment code")
+    ap.add_argument("--headless", action="store_true", help="no window; JSON lines on stdout")
+    ap.add_argument("--windowed", action="store_true", help="a window instead of full screen")
+    ap.add_argument("--camera", default="synthetic",
+                    help="synthetic | file:PATH | device:N | device:/dev/videoN")
+    ap.add_argument("--size", default="1280x720", help="camera size WxH (default 1280x720)")
+    ap.add_argument("--fps", type=float, default=25.0, help="camera frame rate (default 25)")
+    ap.add_argument("--scanner", default=None, help="DRIVER[:DEVICE] (document capture)")
+    ap.add_argument("--service", help="headless: take a ticket for this service id")
+    ap.add_argument("--auto-rate", type=int, choices=range(1, 6), metavar="LEVEL",
+                    help="headless: rate every call with LEVEL (5 非常满意 … 1 非常不满意)")
+    ap.add_argument("--max-calls", type=int, default=0,
+                    help="headless: exit after this many finished calls (0 = never)")
+    ap.add_argument("--lang", choices=("zh", "en"), default="zh", help="kiosk language")
+    ap.add_argument("--ice-address", action="append", default=[], metavar="ADDR",
+                    help="gather host candidates only on these local addresses")
+    ap.add_argument("--relay-only", action="store_true", help="media only through TURN")
+    ap.add_argument("--log-level", default="WARNING")
+    return ap
+
+
+def _size(text: str) -> tuple[int, int]:
+    try:
+        w, h = text.lower().split("x")
+        return int(w), int(h)
+    except ValueError as exc:
+        raise SystemExit(f"xiaowu-booth: --size must look like 1280x720, not {text!r}") from exc
+
+
+async def _enroll_or_load(args: argparse.Namespace) -> BoothConfig | None:
+    try:
+        cfg = load_config(args.config_dir)
+    except ConfigError as exc:
+        print(f"xiaowu-booth: {exc}", file=sys.stderr)
+        raise SystemExit(2) from exc
+    if args.enroll:
+        if not args.server:
+            print("xiaowu-booth: --enroll needs --server", file=sys.stderr)
+            raise SystemExit(2)
+        try:
+            cfg = await enroll(args.server, args.enroll, device_info(__version__))
+        except EnrollError as exc:
+            print(f"xiaowu-booth: {exc}", file=sys.stderr)
+            raise SystemExit(2) from exc
+        path = save_config(args.config_dir, cfg)
+        print(json.dumps({"event": "enrolled", "booth_id": cfg.booth_id, "config": str(path)},
+                         ensure_ascii=False), flush=True)
+    if cfg is not None and args.server and args.server.rstrip("/") != cfg.server.rstrip("/"):
+        cfg = BoothConfig(args.server, cfg.booth_id, cfg.token, cfg.name, cfg.region_name)
+    return cfg
+
+
+def _view_json(view: BoothView) -> dict[str, Any]:
+    out: dict[str, Any] = {"event": "state", "screen": view.screen.value,
+                           "link": view.link.value, "media": view.media.value}
+    if view.ticket is not None:
+        out["ticket"] = {"id": view.ticket.ticket_id, "number": view.ticket.number,
+                         "state": view.ticket.state, "position": view.ticket.position,
+                         "eta_s": view.ticket.eta_s}
+    if view.call is not None:
+        out["call"] = {"id": view.call.call_id, "gen": view.call.gen,
+                       "peer": view.call.peer_name, "peer_away": view.call.peer_away}
+    if view.notice:
+        out["notice"] = view.notice
+    if view.camera != "unknown":
+        out["camera"] = view.camera
+    return out
+
+
+class HeadlessResident:
+    """Stands in for the resident: picks the service, waits, rates, goes again."""
+
+    def __init__(self, runner: Any, service: str | None, rate: int | None, max_calls: int
+                 ) -> None:
+        self.runner = runner
+        self.service = service
+        self.rate = rate
+        self.max_calls = max_calls
+        self.calls_done = 0
+        self._busy = False
+
+    def on_view(self, view: BoothView) -> None:
+        print(json.dumps({"t": round(self.runner.clock(), 3), **_view_json(view)},
+                         ensure_ascii=False), flush=True)
+        loop = asyncio.get_running_loop()
+        loop.call_soon(self._react, view)
+
+    def _react(self, view: BoothView) -> None:
+        if view.screen is Screen.WELCOME and self.service and view.departments:
+            if self.max_calls and self.calls_done >= self.max_calls:
+                self.runner.stop()
+                return
+            self.runner.act("start")
+            self.runner.act("service", self.service)
+            self.runner.act("take_ticket")
+        elif view.screen is Screen.RATING and self.rate and not view.busy:
+            self.runner.act("rate", self.rate, ())
+        elif view.screen is Screen.THANKS:
+            self.calls_done += 1
+            self.runner.act("done")
+        elif view.screen is Screen.DISABLED:
+            self.runner.stop()
+
+
+async def _run(args: argparse.Namespace) -> int:
+    from booth_client.camera import open_camera
+    from booth_client.media import BoothMedia
+    from booth_client.runner import BoothRunner
+    from booth_client.video_track import CameraTrack
+
+    cfg = await _enroll_or_load(args)
+    if cfg is None:
+        print("xiaowu-booth: this booth is not enrolled yet: run once with --server URL "
+              "--enroll CODE (the administrator gives you the code)", file=sys.stderr)
+        return 2
+    if args.ice_address:
+        from booth_client.ice import restrict_host_addresses
+
+        restrict_host_addresses(list(args.ice_address))
+    width, height = _size(args.size)
+    try:
+        source = open_camera(args.camera, width, height, args.fps)
+    except ValueError as exc:
+        print(f"xiaowu-booth: {exc}", file=sys.stderr)
+        return 2
+    engine = BoothSession(has_token=True, token=cfg.token, client=f"xiaowu-booth/{__version__}",
+                          config=SessionConfig(), jitter=random.random, version=__version__)
+    holder: dict[str, BoothRunner] = {}
+    track = CameraTrack(source, on_status=lambda st, _d=None: holder["r"].camera_status(st))
+    from aiortc.mediastreams import AudioStreamTrack
+
+    media = BoothMedia(track, AudioStreamTrack(),
+                       on_state=lambda c, g, st: holder["r"].media_state(c, g, st),
+                       relay_only=args.relay_only)
+    resident: HeadlessResident | None = None
+
+    def emit(ev: dict[str, Any]) -> None:
+        print(json.dumps(ev, ensure_ascii=False), flush=True)
+
+    runner = BoothRunner(cfg.server, ws_url(cfg.server), engine, media,
+                         on_event=emit if args.headless else None)
+    holder["r"] = runner
+    resident = HeadlessResident(runner, args.service, args.auto_rate, args.max_calls)
+    runner._on_view = resident.on_view  # the headless resident reads every view
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, runner.stop)
+    loop.add_signal_handler(signal.SIGUSR1, lambda: asyncio.ensure_future(runner.drop_media()))
+    loop.add_signal_handler(signal.SIGUSR2, lambda: asyncio.ensure_future(runner.drop_link()))
+    try:
+        await runner.run()
+    finally:
+        with contextlib.suppress(Exception):
+            track.stop()
+    return 3 if runner.disabled_reason else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if not args.headless:
+        from booth_client.ui.app import run_kiosk
+
+        return run_kiosk(args)
+    return asyncio.run(_run(args))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
