@@ -75,7 +75,8 @@ class BoothRunner:
         self._http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=15))
         workers = [self._spawn(self._worker(self._main), "booth-effects"),
                    self._spawn(self._worker(self._media_q), "booth-media"),
-                   self._spawn(self._timers(), "booth-timers")]
+                   self._spawn(self._timers(), "booth-timers"),
+                   self._spawn(self._stats(), "booth-stats")]
         self._apply(self.engine.start(self.clock()))
         try:
             await self._stopped.wait()
@@ -227,6 +228,20 @@ class BoothRunner:
                 self._apply(self.engine.disconnected(self.clock(), code))
 
     # ------------------------------------------------------------------ timers
+
+    async def _stats(self) -> None:
+        """Once a second during a call: what the booth receives (JSON event; tests read it)."""
+        while True:
+            await asyncio.sleep(1.0)
+            call = self.engine.call
+            if call is None:
+                continue
+            st = self.media.stats.get(call.call_id)
+            if st is not None:
+                self._event({"event": "frames", "call_id": call.call_id, "gen": call.gen,
+                             "received": st.frames_received,
+                             "audio_received": st.audio_frames_received,
+                             "size": list(st.frame_size) if st.frame_size else None})
 
     async def _timers(self) -> None:
         while True:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 from aiohttp import web
 
@@ -55,4 +57,33 @@ def make_app(settings: Settings, *, seed: bool = True) -> web.Application:
     app.cleanup_ctx.append(hub_ctx)
     app.router.add_get("/ws", ws_handler)
     app.router.add_routes(routes)
+    _add_console(app)
     return app
+
+
+def _console_dir() -> Path | None:
+    """The agent console's static files (``cloud_seat/console``), if installed."""
+    spec = importlib.util.find_spec("cloud_seat")
+    if spec is None or spec.origin is None:
+        return None
+    path = Path(spec.origin).parent / "console"
+    return path if (path / "index.html").is_file() else None
+
+
+def _add_console(app: web.Application) -> None:
+    """Serve the agent console at ``/seat/`` (plain files: no CDN, works on an intranet)."""
+    root = _console_dir()
+    if root is None:
+        log.warning("agent console files not found; /seat/ is not served")
+        return
+    index = root / "index.html"
+
+    async def seat_index(request: web.Request) -> web.StreamResponse:
+        return web.FileResponse(index, headers={"Cache-Control": "no-cache"})
+
+    async def seat_redirect(request: web.Request) -> web.StreamResponse:
+        raise web.HTTPFound("/seat/")
+
+    app.router.add_get("/seat", seat_redirect)
+    app.router.add_get("/seat/", seat_index)
+    app.router.add_static("/seat/", root, show_index=False, follow_symlinks=False)

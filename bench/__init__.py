@@ -1,0 +1,1 @@
+"""Benchmarks that print JSON results (DESIGN.md §6)."""

@@ -1,0 +1,184 @@
+"""The kiosk's look: a calm government-service style for older eyes and fingers.
+
+White and light grey-blue surfaces, deep blue ``#0b4ea2`` for what can be
+touched, red only for hanging up and cancelling, amber for warnings. Sizes are
+pixels on a 1920x1080 or 1280x1024 touchscreen: body text at least 28 px,
+titles at least 48 px, buttons at least 96 px tall, every touch target at
+least 88 px.
+
+Widgets pick their style with a ``role`` dynamic property (``primary``,
+``danger``, ``tile``…), so screens never carry colours of their own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from PySide6.QtGui import QFont, QFontDatabase
+from PySide6.QtWidgets import QApplication
+
+__all__ = [
+    "BLUE", "RED", "BG", "TEXT", "MUTED", "VIDEO_BG",
+    "BODY_PX", "TITLE_PX", "BUTTON_MIN_H", "TOUCH_MIN",
+    "CJK_FONTS", "pick_font_family", "stylesheet", "apply_theme",
+]
+
+BLUE = "#0b4ea2"
+BLUE_PRESSED = "#083a7a"
+BLUE_LIGHT = "#e6eefa"
+BLUE_DISABLED = "#9db2d0"
+RED = "#c62828"
+RED_PRESSED = "#9b1c1c"
+BG = "#f2f5f9"
+SURFACE = "#ffffff"
+TEXT = "#14202e"
+MUTED = "#46566a"
+BORDER = "#c8d3e2"
+AMBER_BG = "#fff3cd"
+AMBER_BORDER = "#d99a00"
+AMBER_TEXT = "#553800"
+GREEN = "#1e7b34"
+VIDEO_BG = "#18222f"
+
+BODY_PX = 32
+SMALL_PX = 28
+TITLE_PX = 56
+BUTTON_MIN_H = 96
+TOUCH_MIN = 88
+
+# Preferred first: Noto Sans CJK SC (Debian ``fonts-noto-cjk``), then other
+# common Simplified Chinese sans faces; the first one installed wins.
+CJK_FONTS = (
+    "Noto Sans CJK SC",
+    "Source Han Sans SC",
+    "Source Han Sans CN",
+    "Noto Sans SC",
+    "WenQuanYi Micro Hei",
+    "WenQuanYi Zen Hei",
+    "Microsoft YaHei",
+    "PingFang SC",
+    "Droid Sans Fallback",
+    "AR PL UMing CN",
+)
+
+
+def pick_font_family(installed: Iterable[str]) -> str | None:
+    """The first of :data:`CJK_FONTS` among ``installed`` (None: keep Qt's default)."""
+    have = set(installed)
+    return next((f for f in CJK_FONTS if f in have), None)
+
+
+def stylesheet(family: str | None) -> str:
+    font = f'font-family: "{family}";' if family else ""
+    return f"""
+QWidget {{ {font} font-size: {BODY_PX}px; color: {TEXT}; }}
+QWidget#kiosk, QStackedWidget, QWidget[role="screen"] {{ background: {BG}; }}
+QLabel {{ background: transparent; }}
+QLabel[role="title"] {{ font-size: {TITLE_PX}px; font-weight: 700; }}
+QLabel[role="hero"] {{ font-size: 72px; font-weight: 700; color: {BLUE}; }}
+QLabel[role="subtitle"] {{ font-size: 36px; color: {MUTED}; }}
+QLabel[role="big"] {{ font-size: 52px; font-weight: 700; }}
+QLabel[role="accent"] {{ font-size: 52px; font-weight: 700; color: {BLUE}; }}
+QLabel[role="body"] {{ font-size: {BODY_PX}px; }}
+QLabel[role="hint"] {{ font-size: {SMALL_PX}px; color: {MUTED}; }}
+QLabel[role="ticket"] {{ font-size: 220px; font-weight: 800; color: {BLUE}; }}
+QLabel[role="timer"] {{ font-size: 64px; font-weight: 700; color: {BLUE}; }}
+QLabel[role="tile-title"] {{ font-size: 40px; font-weight: 700; color: {TEXT}; }}
+QLabel[role="tile-sub"] {{ font-size: {SMALL_PX}px; color: {MUTED}; }}
+QLabel[role="chevron"] {{ font-size: 56px; color: {BLUE}; }}
+QLabel[role="material"] {{ font-size: 36px; padding: 6px 0; }}
+QLabel[role="material-no"] {{
+    font-size: 30px; font-weight: 700; color: white; background: {BLUE};
+    border-radius: 28px; min-width: 56px; max-width: 56px; min-height: 56px; max-height: 56px;
+}}
+QLabel[role="logo"] {{
+    font-size: 96px; font-weight: 800; color: white; background: {BLUE};
+    border-radius: 36px; min-width: 168px; max-width: 168px; min-height: 168px;
+    max-height: 168px;
+}}
+QLabel[role="step-no"] {{
+    font-size: 32px; font-weight: 700; color: {BLUE}; background: {BLUE_LIGHT};
+    border-radius: 32px; min-width: 64px; max-width: 64px; min-height: 64px; max-height: 64px;
+}}
+QLabel[role="step-no"][current="true"] {{ color: white; background: {BLUE}; }}
+QLabel[role="step"] {{ font-size: 30px; color: {MUTED}; }}
+QLabel[role="step"][current="true"] {{ color: {BLUE}; font-weight: 700; }}
+QLabel[role="check"] {{
+    font-size: 120px; font-weight: 800; color: white; background: {GREEN};
+    border-radius: 100px; min-width: 200px; max-width: 200px; min-height: 200px;
+    max-height: 200px;
+}}
+QLabel[role="banner"] {{
+    font-size: {BODY_PX}px; font-weight: 600; color: {AMBER_TEXT}; background: {AMBER_BG};
+    border: 3px solid {AMBER_BORDER}; border-radius: 14px; padding: 18px 28px;
+}}
+QFrame[role="card"] {{
+    background: {SURFACE}; border: 2px solid {BORDER}; border-radius: 24px;
+}}
+QFrame[role="panel"] {{ background: {SURFACE}; border-left: 2px solid {BORDER}; }}
+QFrame#statusbar {{ background: {BLUE}; }}
+QFrame#statusbar QLabel {{ color: white; font-size: {SMALL_PX}px; }}
+QFrame#statusbar QLabel[role="brand"] {{ font-weight: 700; }}
+QFrame#statusbar QLabel[role="dot"][state="online"] {{ color: #7ee08f; }}
+QFrame#statusbar QLabel[role="dot"][state="connecting"] {{ color: #ffd666; }}
+QFrame#statusbar QLabel[role="dot"][state="reconnecting"] {{ color: #ffd666; }}
+QFrame#statusbar QLabel[role="dot"][state="offline"] {{ color: #ff9b9b; }}
+QPushButton {{
+    min-height: {BUTTON_MIN_H}px; border-radius: 18px; font-size: 40px; font-weight: 600;
+    padding: 0 48px; background: {SURFACE}; color: {BLUE}; border: 3px solid {BLUE};
+}}
+QPushButton:pressed {{ background: {BLUE_LIGHT}; }}
+QPushButton[role="primary"] {{ background: {BLUE}; color: white; border: none; }}
+QPushButton[role="primary"]:pressed {{ background: {BLUE_PRESSED}; }}
+QPushButton[role="primary"]:disabled {{ background: {BLUE_DISABLED}; color: #eef2f8; }}
+QPushButton[role="hero"] {{
+    background: {BLUE}; color: white; border: none; font-size: 52px; font-weight: 700;
+    min-height: 150px; border-radius: 28px; padding: 0 96px;
+}}
+QPushButton[role="hero"]:pressed {{ background: {BLUE_PRESSED}; }}
+QPushButton[role="hero"]:disabled {{ background: {BLUE_DISABLED}; }}
+QPushButton[role="danger"] {{ background: {RED}; color: white; border: none; }}
+QPushButton[role="danger"]:pressed {{ background: {RED_PRESSED}; }}
+QPushButton[role="danger"]:disabled {{ background: #d9a3a3; }}
+QPushButton[role="danger-outline"] {{ background: {SURFACE}; color: {RED};
+    border: 3px solid {RED}; }}
+QPushButton[role="danger-outline"]:pressed {{ background: #fbeaea; }}
+QPushButton[role="secondary"]:disabled, QPushButton[role="danger-outline"]:disabled {{
+    color: #9aa7b8; border-color: #c3ccd8; }}
+QPushButton[role="quiet"] {{ border: none; background: transparent; color: {MUTED};
+    font-weight: 500; }}
+QPushButton[role="lang"] {{
+    min-height: {TOUCH_MIN}px; min-width: 180px; font-size: {BODY_PX}px; padding: 0 32px;
+    border: 2px solid {BLUE}; border-radius: 44px; background: {SURFACE};
+}}
+QPushButton[role="tile"] {{
+    background: {SURFACE}; border: 2px solid {BORDER}; border-radius: 22px; padding: 0;
+}}
+QPushButton[role="tile"]:pressed {{ background: {BLUE_LIGHT}; border: 3px solid {BLUE}; }}
+QPushButton[role="level"] {{
+    background: {SURFACE}; color: {TEXT}; border: 3px solid {BORDER}; border-radius: 22px;
+    padding: 0; min-height: 200px;
+}}
+QPushButton[role="level"]:checked {{ background: {BLUE}; border: 3px solid {BLUE}; }}
+QPushButton[role="level"]:checked QLabel {{ color: white; }}
+QPushButton[role="reason"] {{
+    background: {SURFACE}; color: {TEXT}; border: 3px solid {BORDER}; font-size: 34px;
+    font-weight: 500; text-align: left; padding: 0 32px;
+}}
+QPushButton[role="reason"]:checked {{ background: {BLUE_LIGHT}; border: 3px solid {BLUE};
+    color: {BLUE}; font-weight: 700; }}
+QLabel[role="stars"] {{ font-size: 40px; color: #e0a000; }}
+QLabel[role="stars-off"] {{ font-size: 40px; color: #c8d0da; }}
+QLabel[role="level-text"] {{ font-size: 38px; font-weight: 700; }}
+"""
+
+
+def apply_theme(app: QApplication) -> str | None:
+    """Set the kiosk font and stylesheet on ``app``; returns the CJK family chosen."""
+    family = pick_font_family(QFontDatabase.families())
+    font = QFont(family) if family else QFont()
+    font.setPixelSize(BODY_PX)
+    font.setHintingPreference(QFont.HintingPreference.PreferNoHinting)
+    app.setFont(font)
+    app.setStyleSheet(stylesheet(family))
+    return family
