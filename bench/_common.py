@@ -1,32 +1,46 @@
-"""Helpers shared by the benchmarks: statistics, /proc readings, child processes.
+"""Helpers for the benchmarks: statistics, /proc readings, child processes, and the
+client and server pieces the signaling benchmark runs (a protocol peer, the booth
+client processes, the bare ``websockets`` relay used as a baseline).
 
-Everything here stays on 127.0.0.1. Child processes get a raised file-descriptor
-limit (a hub holding 10 000 WebSockets needs more than the usual 1 024 or 20 000).
+Everything here stays on 127.0.0.1 and every wait is bounded. Child processes get a
+raised file-descriptor limit (a hub holding 10 000 WebSockets needs more than the
+usual 1 024 or 20 000).
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import itertools
+import json
 import os
 import platform
+import random
 import resource
 import signal
 import socket
 import subprocess
 import time
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+import aiohttp
+
 __all__ = [
     "NOFILE",
     "Child",
+    "Peer",
+    "booth_worker",
     "free_port",
     "machine_info",
     "proc_cpu_s",
     "proc_rss_kb",
     "raise_nofile",
+    "serve_bare",
     "summary",
 ]
 
@@ -168,3 +182,240 @@ class Child:
                 self.proc.wait(5)
         self._out.close()
         return self.proc.returncode
+
+
+# ----------------------------------------------------------------------------- protocol peer
+
+
+class Peer:
+    """One WebSocket whose reader hands every text frame to ``on_text`` (default: buffer
+    the parsed frame for :meth:`expect`)."""
+
+    _ids = itertools.count(1)
+
+    def __init__(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        self.ws = ws
+        self.inbox: list[dict[str, Any]] = []
+        self.got = asyncio.Event()
+        self.on_text: Callable[[str], None] = self._buffer
+        self.reader = asyncio.create_task(self._read())
+
+    @classmethod
+    async def connect(cls, http: aiohttp.ClientSession, url: str) -> Peer:
+        async with asyncio.timeout(15):
+            return cls(await http.ws_connect(url, autoping=True, max_msg_size=2**20))
+
+    def _buffer(self, raw: str) -> None:
+        self.inbox.append(json.loads(raw))
+        self.got.set()
+
+    async def _read(self) -> None:
+        async for msg in self.ws:
+            if msg.type == aiohttp.WSMsgType.TEXT:
+                self.on_text(msg.data)
+        self.got.set()
+
+    async def expect(self, pred: Callable[[dict[str, Any]], bool],
+                     timeout: float = 15) -> dict[str, Any]:
+        """The first buffered or future frame matching ``pred`` (removed from the buffer)."""
+        async with asyncio.timeout(timeout):
+            while True:
+                for i, m in enumerate(self.inbox):
+                    if pred(m):
+                        return self.inbox.pop(i)
+                if self.reader.done():
+                    raise RuntimeError(f"connection closed ({self.ws.close_code})")
+                self.got.clear()
+                await self.got.wait()
+
+    async def request(self, mtype: str, data: dict[str, Any], ok: str) -> dict[str, Any]:
+        """Send a request and return its reply; RuntimeError unless the reply is ``ok``."""
+        rid = f"b{next(self._ids)}"
+        await self.ws.send_str(json.dumps({"v": 1, "type": mtype, "id": rid, "data": data}))
+        reply = await self.expect(lambda m: m.get("re") == rid)
+        if reply["type"] != ok:
+            raise RuntimeError(f"{mtype}: expected {ok}, got {reply}")
+        return reply
+
+    async def close(self) -> None:
+        with contextlib.suppress(TimeoutError, aiohttp.ClientError):
+            async with asyncio.timeout(5):
+                await self.ws.close()
+                await self.reader
+
+
+# ----------------------------------------------------------------------------- bare relay
+
+
+async def serve_bare(port: int) -> None:
+    """The baseline relay: the first frame of a connection names its pair (``{"pair": k}``);
+    once both ends are there, every text frame goes unchanged to the other end."""
+    from websockets.asyncio.server import ServerConnection, serve
+    from websockets.exceptions import ConnectionClosed
+
+    waiting: dict[str, ServerConnection] = {}
+    peer: dict[ServerConnection, ServerConnection] = {}
+    paired: dict[ServerConnection, asyncio.Event] = {}
+
+    async def handler(ws: ServerConnection) -> None:
+        try:
+            key = str(json.loads(await ws.recv())["pair"])
+            if (other := waiting.pop(key, None)) is None:
+                waiting[key] = ws
+                paired[ws] = asyncio.Event()
+                await paired[ws].wait()
+            else:
+                peer[ws], peer[other] = other, ws
+                paired.pop(other).set()
+                for w in (ws, other):
+                    await w.send('{"paired":true}')
+            dst = peer[ws]
+            async for msg in ws:
+                await dst.send(msg)
+        except ConnectionClosed:
+            pass
+
+    loop = asyncio.get_running_loop()
+    stopped = loop.create_future()
+    loop.add_signal_handler(signal.SIGTERM, stopped.set_result, None)
+    async with serve(handler, "127.0.0.1", port, compression=None, max_size=2**16):
+        await stopped
+
+
+# ----------------------------------------------------------------------------- booth clients
+
+STATUS_FRAME = json.dumps({"v": 1, "type": "booth.status",
+                           "data": {"camera": "ok", "scanner": "ok", "version": "bench/1"}})
+
+
+@dataclass
+class _Stats:
+    attempted: int = 0
+    connected: int = 0
+    dropped: int = 0
+    pings_unanswered: int = 0
+    failures: Counter[str] = field(default_factory=Counter)
+    close_codes: Counter[str] = field(default_factory=Counter)
+    connect_ms: list[float] = field(default_factory=list)
+    hello_ms: list[float] = field(default_factory=list)
+    ping_ms: list[float] = field(default_factory=list)
+    holding: bool = False
+    stopping: bool = False
+
+
+@dataclass
+class _Booth:
+    ws: aiohttp.ClientWebSocketResponse
+    pending: str | None = None
+    sent_at: float = 0.0
+    record: bool = False
+
+
+async def _open_booth(http: aiohttp.ClientSession, url: str, token: str,
+                      st: _Stats) -> _Booth | None:
+    t0 = time.perf_counter()
+    try:
+        async with asyncio.timeout(30):
+            ws = await http.ws_connect(url, autoping=True)
+    except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+        st.failures[f"connect: {type(exc).__name__}"] += 1
+        return None
+    t1 = time.perf_counter()
+    try:
+        async with asyncio.timeout(30):
+            await ws.send_str(json.dumps({"v": 1, "type": "hello", "id": "h", "data": {
+                "token": token, "client": "xiaowu-bench/1", "resume": None}}))
+            msg = await ws.receive()
+        reply = json.loads(msg.data) if msg.type == aiohttp.WSMsgType.TEXT else {}
+        if reply.get("type") != "welcome":
+            raise ValueError(f"{reply.get('type') or msg.type.name} {ws.close_code}")
+    except (TimeoutError, aiohttp.ClientError, OSError, ValueError) as exc:
+        st.failures[f"hello: {type(exc).__name__}: {str(exc)[:60]}"] += 1
+        await ws.close()
+        return None
+    st.connect_ms.append((t1 - t0) * 1000)
+    st.hello_ms.append((time.perf_counter() - t1) * 1000)
+    st.connected += 1
+    return _Booth(ws)
+
+
+async def _heartbeat(booth: _Booth, hb: float, st: _Stats) -> None:
+    """``booth.status`` (no id) and ``ping`` every ``hb`` s, like a kiosk (protocol.md)."""
+    await asyncio.sleep(random.uniform(0, hb))  # independent booths do not beat in step
+    for n in itertools.count():
+        if booth.pending is not None and booth.record:
+            st.pings_unanswered += 1
+        await booth.ws.send_str(STATUS_FRAME)
+        booth.pending, booth.sent_at, booth.record = f"p{n}", time.perf_counter(), st.holding
+        await booth.ws.send_str(f'{{"v":1,"type":"ping","id":"p{n}","data":{{}}}}')
+        await asyncio.sleep(hb)
+
+
+async def _booth_life(http: aiohttp.ClientSession, url: str, token: str, hb: float, st: _Stats,
+                      sem: asyncio.Semaphore, live: list[_Booth], all_tried: asyncio.Event,
+                      total: int) -> None:
+    async with sem:
+        booth = await _open_booth(http, url, token, st)
+    st.attempted += 1
+    if st.attempted == total:
+        all_tried.set()
+    if booth is None:
+        return
+    live.append(booth)
+    beat = asyncio.create_task(_heartbeat(booth, hb, st))
+    try:
+        async for msg in booth.ws:  # until we close it, or the hub does
+            if msg.type == aiohttp.WSMsgType.TEXT and booth.pending and '"pong"' in msg.data:
+                if json.loads(msg.data).get("re") == booth.pending:
+                    if booth.record:
+                        st.ping_ms.append((time.perf_counter() - booth.sent_at) * 1000)
+                    booth.pending = None
+    finally:
+        beat.cancel()
+    if not st.stopping:
+        st.dropped += 1
+        st.close_codes[str(booth.ws.close_code)] += 1
+
+
+async def _booths(url: str, tokens: list[str], hb: float, conc: int, hold: Any, stop: Any,
+                  out: Any, deadline_s: float) -> None:
+    st, all_tried = _Stats(), asyncio.Event()
+    live: list[_Booth] = []
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + deadline_s
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http:
+        sem = asyncio.Semaphore(conc)
+        lives = [asyncio.create_task(_booth_life(http, url, tok, hb, st, sem, live, all_tried,
+                                                 len(tokens))) for tok in tokens]
+        try:
+            async with asyncio.timeout(max(1.0, deadline - loop.time())):
+                await all_tried.wait()
+        except TimeoutError:
+            st.failures["connect phase timed out"] += len(tokens) - st.attempted
+        out.put(("connected", st.connected))
+        while not stop.is_set() and loop.time() < deadline:
+            st.holding = hold.is_set()  # pings sent while holding are the ones reported
+            await asyncio.sleep(0.1)
+        st.stopping, st.holding = True, False
+        try:
+            async with asyncio.timeout(20):
+                await asyncio.gather(*(b.ws.close() for b in live), return_exceptions=True)
+        except TimeoutError:
+            st.failures["close timed out"] += 1
+        for task in lives:
+            task.cancel()
+        await asyncio.gather(*lives, return_exceptions=True)
+    result = asdict(st)
+    result["failures"], result["close_codes"] = dict(st.failures), dict(st.close_codes)
+    out.put(("result", result))
+
+
+def booth_worker(url: str, tokens: list[str], hb: float, conc: int, hold: Any, stop: Any,
+                 out: Any, deadline_s: float) -> None:
+    """A client process: connects ``tokens`` booths (``conc`` at a time), puts
+    ``("connected", n)`` on ``out``, heartbeats until ``stop`` is set (or the deadline),
+    closes them and puts ``("result", stats)``. ``hold``/``stop`` are multiprocessing
+    events."""
+    raise_nofile()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
+    asyncio.run(_booths(url, tokens, hb, conc, hold, stop, out, deadline_s))

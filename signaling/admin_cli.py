@@ -233,6 +233,15 @@ _COMMANDS: dict[tuple[str, str | None], Handler] = {
 }
 
 
+def _error_code(exc: Exception) -> str:
+    """The protocol's error codes (DESIGN.md §4), so scripts read one vocabulary."""
+    if isinstance(exc, se.NotFound):
+        return "not_found"
+    if isinstance(exc, ValueError):
+        return "bad_message"
+    return "conflict"  # taken, revoked, expired: the store's state refuses it
+
+
 async def _run(a: argparse.Namespace) -> int:
     out = _Out(a.json)
     try:
@@ -244,10 +253,11 @@ async def _run(a: argparse.Namespace) -> int:
     store = await open_store(settings)
     try:
         return await _COMMANDS[(a.cmd, getattr(a, "sub", None))](store, a, out)
-    except (se.NotFound, se.Conflict, ValueError) as exc:
+    except (se.NotFound, se.Conflict, se.Revoked, se.Expired, se.InvalidCredentials,
+            ValueError) as exc:  # the operator's input does not fit the store's state
         if a.json:
-            print(json.dumps({"error": {"code": type(exc).__name__.lower(),
-                                        "message": str(exc)}}, ensure_ascii=False))
+            print(json.dumps({"error": {"code": _error_code(exc), "message": str(exc)}},
+                             ensure_ascii=False))
         print(f"xiaowu-admin: {exc}", file=sys.stderr)
         return 2
     finally:

@@ -7,10 +7,11 @@ hub when live connections are affected (a revoked booth is closed at once).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any, TypeVar
 
 from aiohttp import web
@@ -135,12 +136,20 @@ class ServiceBody(_Body):
 _M = TypeVar("_M", bound=BaseModel)
 
 
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON (RFC 8259 §6)")
+
+
 async def _body(request: web.Request, model: type[_M]) -> _M:
+    raw = await request.read()
     try:
-        raw = await request.read()
-        data = json.loads(raw or b"{}")
-    except ValueError as exc:
-        raise HttpError("bad_json", f"body is not valid JSON: {exc}") from exc
+        data = json.loads(raw.decode("utf-8") if raw else "{}", parse_constant=_refuse_constant)
+        # An escape such as "\ud800" decodes to a lone surrogate: it cannot be stored,
+        # audited (the hash is over UTF-8) or sent back, so it is not JSON text here
+        # either (same rule as protocol frames). UnicodeEncodeError is a ValueError.
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except (ValueError, RecursionError) as exc:
+        raise HttpError("bad_json", f"body is not valid JSON: {str(exc)[:200]}") from exc
     if not isinstance(data, dict):
         raise HttpError("bad_message", "body must be a JSON object")
     try:
@@ -158,7 +167,12 @@ def _bearer(request: web.Request) -> str:
     header = request.headers.get("Authorization", "")
     if not header.startswith("Bearer ") or len(header) > 600:
         raise HttpError("unauthenticated", "missing bearer token")
-    return header[7:].strip()
+    token = header[7:].strip()
+    # Tokens are URL-safe base64. aiohttp hands over other header bytes as lone
+    # surrogates, which could not even be hashed: refuse them as a bad token.
+    if not token.isascii() or not token.isprintable():
+        raise HttpError("unauthenticated", "invalid, expired or revoked token")
+    return token
 
 
 async def _identity(request: web.Request, *roles: str) -> Identity:
@@ -169,6 +183,16 @@ async def _identity(request: web.Request, *roles: str) -> Identity:
     if roles and ident.role not in roles:
         raise HttpError("forbidden", f"this needs the role {' or '.join(roles)}")
     return ident
+
+
+@contextlib.contextmanager
+def _store_input() -> Iterator[None]:
+    """The store refuses values it cannot keep with ``ValueError`` (its documented
+    contract, e.g. a service id not shaped ``dept.name``): that is a bad request."""
+    try:
+        yield
+    except ValueError as exc:
+        raise HttpError("bad_message", str(exc)[:300]) from exc
 
 
 def _client_ip(request: web.Request) -> str:
@@ -260,7 +284,8 @@ async def enroll(request: web.Request) -> web.Response:
     if throttle.retry_after(key, now) > 0:
         raise HttpError("rate_limited", "too many failed enrollments; try again later")
     try:
-        booth_id, token = await hub.store.enroll(body.code, body.device)
+        with _store_input():
+            booth_id, token = await hub.store.enroll(body.code, body.device)
     except (se.InvalidCredentials, se.Expired, se.Revoked) as exc:
         throttle.failed(key, now)
         await hub.store.audit(f"ip:{_client_ip(request)}", "enroll.failed", None,
@@ -313,8 +338,10 @@ async def admin_booth_add(request: web.Request) -> web.Response:
     _, actor = await _admin(request)
     hub = request.app[HUB_KEY]
     body = await _body(request, BoothBody)
-    booth_id, code = await hub.store.create_booth(body.name, body.region_code, body.region_name,
-                                                  code_ttl_s=hub.settings.enrollment_ttl_s)
+    with _store_input():
+        booth_id, code = await hub.store.create_booth(
+            body.name, body.region_code, body.region_name,
+            code_ttl_s=hub.settings.enrollment_ttl_s)
     await hub.store.audit(actor, "booth.create", booth_id,
                           {"name": body.name, "region_code": body.region_code})
     expires = time.time() + hub.settings.enrollment_ttl_s
@@ -352,7 +379,10 @@ async def admin_booth_reissue(request: web.Request) -> web.Response:
     _, actor = await _admin(request)
     hub = request.app[HUB_KEY]
     booth_id = request.match_info["booth_id"]
-    code = await hub.store.reissue_enrollment(booth_id, hub.settings.enrollment_ttl_s)
+    try:
+        code = await hub.store.reissue_enrollment(booth_id, hub.settings.enrollment_ttl_s)
+    except se.Revoked as exc:  # the booth's state, not the admin's credential (not a 401)
+        raise HttpError("conflict", str(exc)) from exc
     await hub.store.audit(actor, "booth.reissue", booth_id, {})
     await hub.revoke_booth(booth_id)  # the old device token stops working now
     return web.json_response({"booth_id": booth_id, "enrollment_code": code,
@@ -364,8 +394,9 @@ async def admin_agent_add(request: web.Request) -> web.Response:
     _, actor = await _admin(request)
     hub = request.app[HUB_KEY]
     body = await _body(request, AgentBody)
-    user_id = await hub.store.create_user(body.username, body.password, "agent", body.skills,
-                                          body.display_name)
+    with _store_input():
+        user_id = await hub.store.create_user(body.username, body.password, "agent",
+                                              body.skills, body.display_name)
     await hub.store.audit(actor, "agent.create", user_id,
                           {"username": body.username, "skills": body.skills})
     return web.json_response({"user_id": user_id}, status=201)
@@ -426,8 +457,9 @@ async def admin_department_put(request: web.Request) -> web.Response:
     hub = request.app[HUB_KEY]
     body = await _body(request, DepartmentBody)
     dept_id = _slug(request.match_info["dept_id"])
-    await hub.store.upsert_department(dept_id, body.name, body.ticket_prefix,
-                                      name_en=body.name_en or "", sort_order=body.sort_order)
+    with _store_input():
+        await hub.store.upsert_department(dept_id, body.name, body.ticket_prefix,
+                                          name_en=body.name_en or "", sort_order=body.sort_order)
     await hub.store.audit(actor, "department.put", dept_id, body.model_dump())
     await hub.check_revision()
     return web.json_response({"id": dept_id})
@@ -439,11 +471,12 @@ async def admin_service_put(request: web.Request) -> web.Response:
     hub = request.app[HUB_KEY]
     body = await _body(request, ServiceBody)
     service_id = _slug(request.match_info["service_id"])
-    await hub.store.upsert_service(
-        service_id, body.department_id, body.name, name_en=body.name_en or "",
-        description=body.description or "",
-        materials=[m.model_dump(exclude_none=True) for m in body.materials],
-        sort_order=body.sort_order)
+    with _store_input():
+        await hub.store.upsert_service(
+            service_id, body.department_id, body.name, name_en=body.name_en or "",
+            description=body.description or "",
+            materials=[m.model_dump(exclude_none=True) for m in body.materials],
+            sort_order=body.sort_order)
     await hub.store.audit(actor, "service.put", service_id, body.model_dump())
     await hub.check_revision()
     return web.json_response({"id": service_id})

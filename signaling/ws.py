@@ -1,9 +1,12 @@
 """The WebSocket adapter: one aiohttp handler per connection, thin over :class:`Hub`.
 
 Per connection: a bounded outbound queue drained by one writer task (a slow
-client never blocks the hub), a token bucket against floods, the ``hello``
-deadline (close 4401), and protocol errors turned into ``error`` frames. A bad
-frame never closes the connection; only sustained abuse does (1008).
+client never blocks the hub), a token bucket against floods (before and after
+``hello``, text and binary frames alike), the ``hello`` deadline (close 4401),
+and protocol errors turned into ``error`` frames. A bad frame never closes the
+connection; only sustained abuse does (1008). Below us, aiohttp fails the
+WebSocket itself for a frame over 64 KiB (1009) and, as RFC 6455 §8.1 requires,
+for a text frame that is not UTF-8 (1007).
 """
 
 from __future__ import annotations
@@ -28,6 +31,10 @@ log = logging.getLogger(__name__)
 
 HUB_KEY: web.AppKey[Hub] = web.AppKey("hub", Hub)
 _OUTBOX = 2048
+_CLOSE_WAIT_S = 2.0
+# aiohttp refuses a message whose size *equals* max_msg_size (it checks ``>=``), but
+# the contract allows frames of up to 64 KiB inclusive (docs/protocol.md, Transport).
+_MAX_MSG_SIZE = p.MAX_FRAME_BYTES + 1
 
 
 class WsConn:
@@ -77,12 +84,53 @@ class WsConn:
                 await self.ws.close(code=p.CloseCode.POLICY)
 
     async def finish(self) -> None:
+        """Stop the writer; a close asked for with :meth:`close` is sent first (within 2 s).
+
+        Without the wait, a handler that leaves its read loop right after ``close``
+        (sustained abuse) would cancel the writer before it sent the close frame, and
+        the client would see 1000 instead of the code it was closed with.
+        """
+        if self.close_code is not None and not self.writer.done():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(self.writer), timeout=_CLOSE_WAIT_S)
         self.writer.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await self.writer
 
 
-async def _await_hello(hub: Hub, ws: web.WebSocketResponse, conn: WsConn) -> Session | None:
+class _Budget:
+    """The connection's frame budget (DESIGN.md §4 ``rate_limited``, close 1008).
+
+    Every data frame, text or binary, before or after ``hello``, spends a token.
+    A frame over budget is dropped unread and answered ``rate_limited``; each such
+    frame is a strike and each frame within budget forgives one, so ``abuse_limit``
+    strikes without enough pauses in between is sustained abuse.
+    """
+
+    def __init__(self, hub: Hub) -> None:
+        self.hub = hub
+        self.bucket = TokenBucket(hub.settings.rate_per_s, hub.settings.rate_burst)
+        self.strikes = 0
+
+    def admit(self, conn: WsConn, raw: str | bytes) -> bool:
+        """True if the frame may be handled; else it was answered (or the connection
+        is closing with 1008) and the caller must drop it."""
+        self.hub.metrics.inc("xiaowu_frames_in_total")
+        if self.bucket.take(time.monotonic()):
+            self.strikes = max(0, self.strikes - 1)
+            return True
+        self.strikes += 1
+        self.hub.metrics.inc("xiaowu_errors_total", code="rate_limited")
+        if self.strikes >= self.hub.settings.abuse_limit:
+            conn.close(p.CloseCode.POLICY, "sustained abuse")
+        else:
+            conn.send(p.encode_error(p.ErrorCode.RATE_LIMITED, "slow down",
+                                     _peek_id(raw) if isinstance(raw, str) else None))
+        return False
+
+
+async def _await_hello(hub: Hub, ws: web.WebSocketResponse, conn: WsConn,
+                       budget: _Budget) -> Session | None:
     """Read frames until a valid ``hello``; None if the deadline passes or the socket closes."""
     deadline = time.monotonic() + hub.settings.hello_timeout_s
     while True:
@@ -95,13 +143,18 @@ async def _await_hello(hub: Hub, ws: web.WebSocketResponse, conn: WsConn) -> Ses
         except TimeoutError:
             conn.close(p.CloseCode.NO_HELLO, "no hello")
             return None
-        if msg.type != WSMsgType.TEXT:
+        if msg.type not in (WSMsgType.TEXT, WSMsgType.BINARY):
             if msg.type in (WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED,
                             WSMsgType.ERROR):
                 return None
+            continue
+        if not budget.admit(conn, msg.data):
+            if conn.close_code is not None:
+                return None
+            continue
+        if msg.type == WSMsgType.BINARY:
             conn.send(p.encode_error(p.ErrorCode.BAD_MESSAGE, "binary frames are not used", None))
             continue
-        hub.metrics.inc("xiaowu_frames_in_total")
         re: str | None = None
         try:
             frame = p.parse_frame(msg.data)
@@ -113,6 +166,11 @@ async def _await_hello(hub: Hub, ws: web.WebSocketResponse, conn: WsConn) -> Ses
             hub.metrics.inc("xiaowu_errors_total", code=str(exc.code))
             conn.send(p.encode_error(exc.code, exc.message, exc.re or re))
             continue
+        except Exception:  # e.g. the store is briefly unavailable: say so, stay open
+            log.exception("internal error handling a hello")
+            hub.metrics.inc("xiaowu_errors_total", code="internal")
+            conn.send(p.encode_error(p.ErrorCode.INTERNAL, "internal error", re))
+            continue
         conn.send(p.encode("welcome", welcome, re=frame.id))
         return session
 
@@ -120,17 +178,17 @@ async def _await_hello(hub: Hub, ws: web.WebSocketResponse, conn: WsConn) -> Ses
 async def ws_handler(request: web.Request) -> web.WebSocketResponse:
     hub = request.app[HUB_KEY]
     ws = web.WebSocketResponse(
-        max_msg_size=p.MAX_FRAME_BYTES, heartbeat=float(hub.settings.heartbeat_s) * 2,
+        max_msg_size=_MAX_MSG_SIZE, heartbeat=float(hub.settings.heartbeat_s) * 2,
         compress=False,
     )
     await ws.prepare(request)
     conn = WsConn(ws)
+    budget = _Budget(hub)
     session: Session | None = None
     sinks: list[str] = []
     try:
-        session = await _await_hello(hub, ws, conn)
+        session = await _await_hello(hub, ws, conn, budget)
         if session is None:
-            await asyncio.wait_for(asyncio.shield(conn.writer), timeout=2.0)
             return ws
         conn_seq = session.conn_seq
         sinks = [address(session.kind, session.subject_id)]
@@ -139,7 +197,7 @@ async def ws_handler(request: web.Request) -> web.WebSocketResponse:
         for addr in sinks:
             hub.bus.attach(addr, conn.send)
         await hub.after_welcome(session)
-        await _serve(hub, ws, conn, session)
+        await _serve(hub, ws, conn, session, budget)
     except (TimeoutError, asyncio.CancelledError):
         pass
     finally:
@@ -151,31 +209,25 @@ async def ws_handler(request: web.Request) -> web.WebSocketResponse:
         await conn.finish()
         if not ws.closed:
             with contextlib.suppress(Exception):
-                await ws.close()
+                await ws.close(code=conn.close_code or p.CloseCode.NORMAL,
+                               message=conn.close_reason.encode()[:120])
     return ws
 
 
-async def _serve(hub: Hub, ws: web.WebSocketResponse, conn: WsConn, session: Session) -> None:
-    bucket = TokenBucket(hub.settings.rate_per_s, hub.settings.rate_burst)
-    strikes = 0
+async def _serve(hub: Hub, ws: web.WebSocketResponse, conn: WsConn, session: Session,
+                 budget: _Budget) -> None:
     async for msg in ws:
         if conn.close_code is not None:
             break
-        if msg.type != WSMsgType.TEXT:
-            if msg.type == WSMsgType.BINARY:
-                conn.send(p.encode_error(p.ErrorCode.BAD_MESSAGE, "binary frames are not used",
-                                         None))
+        if msg.type not in (WSMsgType.TEXT, WSMsgType.BINARY):
             continue
-        hub.metrics.inc("xiaowu_frames_in_total")
-        if not bucket.take(time.monotonic()):
-            strikes += 1
-            hub.metrics.inc("xiaowu_errors_total", code="rate_limited")
-            if strikes >= hub.settings.abuse_limit:
-                conn.close(p.CloseCode.POLICY, "sustained abuse")
+        if not budget.admit(conn, msg.data):
+            if conn.close_code is not None:
                 break
-            conn.send(p.encode_error(p.ErrorCode.RATE_LIMITED, "slow down", _peek_id(msg.data)))
             continue
-        strikes = max(0, strikes - 1)
+        if msg.type == WSMsgType.BINARY:
+            conn.send(p.encode_error(p.ErrorCode.BAD_MESSAGE, "binary frames are not used", None))
+            continue
         try:
             frame = p.parse_frame(msg.data)
             await hub.handle(session, conn, frame)

@@ -59,3 +59,20 @@ async def pg_env(tmp_path: Path, pg_url: str) -> AsyncIterator[HubEnv]:
         yield hub_env
     finally:
         await hub_env.stop()
+
+
+# -- coturn on 127.0.0.1 (tests/turnserver.py); appended here to leave the imports above alone
+
+from tests.turnserver import TurnServer, turnserver_binary  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def turn_server() -> Iterator[TurnServer]:
+    """One real coturn for the session: ``.url`` (turn:127.0.0.1:PORT), ``.secret``."""
+    if turnserver_binary() is None:
+        need("coturn (Debian package coturn)")
+    server = TurnServer().start()
+    try:
+        yield server
+    finally:
+        server.stop()

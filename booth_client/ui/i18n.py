@@ -80,7 +80,7 @@ _TABLE: dict[str, tuple[str, str]] = {
                        "The agent's connection dropped, please wait…"),
     "call.self": ("本人画面", "You"),
     "call.no_camera": ("摄像头不可用", "Camera unavailable"),
-    "call.hint": ("请面对屏幕说话，按工作人员提示出示材料",
+    "call.hint": ("请面对屏幕，按工作人员的提示出示材料",
                   "Face the screen and show documents when the agent asks"),
     # rating (好差评): 5 非常满意 … 1 非常不满意, DESIGN.md §4
     "rate.title": ("请对本次服务进行评价", "Please rate this service"),
@@ -94,9 +94,9 @@ _TABLE: dict[str, tuple[str, str]] = {
     "rate.skip": ("跳过", "Skip"),
     "reason.attitude": ("服务态度差", "Poor attitude"),
     "reason.waiting": ("等待时间长", "Long wait"),
-    "reason.unclear": ("解释不清楚", "Unclear explanation"),
-    "reason.not_solved": ("问题未解决", "Problem not solved"),
-    "reason.technical": ("设备或网络问题", "Device or network problem"),
+    "reason.unclear": ("解释不清楚", "Unclear answers"),
+    "reason.not_solved": ("问题未解决", "Not solved"),
+    "reason.technical": ("设备或网络问题", "Device / network"),
     "reason.other": ("其他", "Other"),
     # thanks
     "thanks.title": ("感谢您的评价！", "Thank you for your feedback!"),

@@ -74,6 +74,11 @@ def stylesheet(family: str | None) -> str:
 QWidget {{ {font} font-size: {BODY_PX}px; color: {TEXT}; }}
 QWidget#kiosk, QStackedWidget, QWidget[role="screen"] {{ background: {BG}; }}
 QLabel {{ background: transparent; }}
+QScrollArea[role="scroll"], QWidget[role="scroll-content"] {{ background: transparent; }}
+QScrollBar:vertical {{ width: 28px; background: {BG}; margin: 0; }}
+QScrollBar::handle:vertical {{ background: {BORDER}; border-radius: 14px; min-height: 88px; }}
+QScrollBar::add-line:vertical, QScrollBar::sub-line:vertical {{ height: 0; }}
+QScrollBar::add-page:vertical, QScrollBar::sub-page:vertical {{ background: none; }}
 QLabel[role="title"] {{ font-size: {TITLE_PX}px; font-weight: 700; }}
 QLabel[role="hero"] {{ font-size: 72px; font-weight: 700; color: {BLUE}; }}
 QLabel[role="subtitle"] {{ font-size: 36px; color: {MUTED}; }}
@@ -81,7 +86,7 @@ QLabel[role="big"] {{ font-size: 52px; font-weight: 700; }}
 QLabel[role="accent"] {{ font-size: 52px; font-weight: 700; color: {BLUE}; }}
 QLabel[role="body"] {{ font-size: {BODY_PX}px; }}
 QLabel[role="hint"] {{ font-size: {SMALL_PX}px; color: {MUTED}; }}
-QLabel[role="ticket"] {{ font-size: 220px; font-weight: 800; color: {BLUE}; }}
+QLabel[role="ticket"] {{ font-size: 184px; font-weight: 800; color: {BLUE}; }}
 QLabel[role="timer"] {{ font-size: 64px; font-weight: 700; color: {BLUE}; }}
 QLabel[role="tile-title"] {{ font-size: 40px; font-weight: 700; color: {TEXT}; }}
 QLabel[role="tile-sub"] {{ font-size: {SMALL_PX}px; color: {MUTED}; }}
@@ -96,6 +101,12 @@ QLabel[role="logo"] {{
     border-radius: 36px; min-width: 168px; max-width: 168px; min-height: 168px;
     max-height: 168px;
 }}
+QLabel[role="symbol"] {{
+    font-size: 80px; font-weight: 800; color: white; background: {BLUE};
+    border-radius: 64px; min-width: 128px; max-width: 128px; min-height: 128px;
+    max-height: 128px;
+}}
+QLabel[role="symbol"][kind="warn"] {{ background: {AMBER_BORDER}; }}
 QLabel[role="step-no"] {{
     font-size: 32px; font-weight: 700; color: {BLUE}; background: {BLUE_LIGHT};
     border-radius: 32px; min-width: 64px; max-width: 64px; min-height: 64px; max-height: 64px;
@@ -110,7 +121,7 @@ QLabel[role="check"] {{
 }}
 QLabel[role="banner"] {{
     font-size: {BODY_PX}px; font-weight: 600; color: {AMBER_TEXT}; background: {AMBER_BG};
-    border: 3px solid {AMBER_BORDER}; border-radius: 14px; padding: 18px 28px;
+    border: 3px solid {AMBER_BORDER}; border-radius: 14px; padding: 12px 28px;
 }}
 QFrame[role="card"] {{
     background: {SURFACE}; border: 2px solid {BORDER}; border-radius: 24px;
@@ -137,6 +148,13 @@ QPushButton[role="hero"] {{
 }}
 QPushButton[role="hero"]:pressed {{ background: {BLUE_PRESSED}; }}
 QPushButton[role="hero"]:disabled {{ background: {BLUE_DISABLED}; }}
+QPushButton[role="take"] {{
+    background: {BLUE}; color: white; border: none; font-size: 56px; font-weight: 700;
+    min-height: 200px; border-radius: 28px; padding: 0 24px;
+}}
+QPushButton[role="take"][lang="en"] {{ font-size: 44px; }}
+QPushButton[role="take"]:pressed {{ background: {BLUE_PRESSED}; }}
+QPushButton[role="take"]:disabled {{ background: {BLUE_DISABLED}; }}
 QPushButton[role="danger"] {{ background: {RED}; color: white; border: none; }}
 QPushButton[role="danger"]:pressed {{ background: {RED_PRESSED}; }}
 QPushButton[role="danger"]:disabled {{ background: #d9a3a3; }}
@@ -157,19 +175,19 @@ QPushButton[role="tile"] {{
 QPushButton[role="tile"]:pressed {{ background: {BLUE_LIGHT}; border: 3px solid {BLUE}; }}
 QPushButton[role="level"] {{
     background: {SURFACE}; color: {TEXT}; border: 3px solid {BORDER}; border-radius: 22px;
-    padding: 0; min-height: 200px;
+    padding: 0; min-height: 168px;
 }}
 QPushButton[role="level"]:checked {{ background: {BLUE}; border: 3px solid {BLUE}; }}
-QPushButton[role="level"]:checked QLabel {{ color: white; }}
+QLabel[role="level-text"][on="true"] {{ color: white; }}
 QPushButton[role="reason"] {{
     background: {SURFACE}; color: {TEXT}; border: 3px solid {BORDER}; font-size: 34px;
-    font-weight: 500; text-align: left; padding: 0 32px;
+    font-weight: 500; text-align: left; padding: 0 28px;
 }}
 QPushButton[role="reason"]:checked {{ background: {BLUE_LIGHT}; border: 3px solid {BLUE};
     color: {BLUE}; font-weight: 700; }}
-QLabel[role="stars"] {{ font-size: 40px; color: #e0a000; }}
-QLabel[role="stars-off"] {{ font-size: 40px; color: #c8d0da; }}
+QLabel[role="stars"] {{ font-size: 36px; }}
 QLabel[role="level-text"] {{ font-size: 38px; font-weight: 700; }}
+QLabel[role="level-text"][lang="en"] {{ font-size: 30px; }}
 """
 
 

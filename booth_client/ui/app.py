@@ -1,0 +1,148 @@
+"""``xiaowu-booth`` with a window: the kiosk on a Qt event loop.
+
+:func:`run_kiosk` builds what ``cli._run`` builds for ``--headless`` (config,
+camera track, peer connection, runner) on a ``qasync`` loop, so the asyncio
+runner and the Qt widgets share one thread: the runner's ``on_view`` draws
+straight into :class:`~booth_client.ui.window.KioskWindow` and the buttons call
+:meth:`~booth_client.runner.BoothRunner.act` directly.
+
+Unlike headless mode an unenrolled booth does not exit: it shows "本终端尚未登记，
+请联系管理员" until someone closes the window. A disabled booth likewise stays
+on its screen. Exit codes as for ``cli``: 0 stopped, 2 usage / camera /
+enrollment error, 3 the booth was disabled.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import random
+import signal
+import sys
+from typing import Any
+
+import qasync
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+from booth_client.ui.theme import apply_theme
+from booth_client.ui.window import KioskWindow
+
+__all__ = ["run_kiosk"]
+
+log = logging.getLogger(__name__)
+
+_NO_SERVER = "http://127.0.0.1:8080"  # an unenrolled booth never connects anywhere
+
+
+def run_kiosk(args: argparse.Namespace) -> int:
+    """Run the kiosk until the window is closed or SIGINT / SIGTERM arrives."""
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
+    app.setApplicationName("xiaowu-booth")
+    app.setQuitOnLastWindowClosed(False)  # the runner stops first, then the loop ends
+    family = apply_theme(app)
+    if family is None:
+        log.warning("no CJK font found: Chinese may not render (install fonts-noto-cjk)")
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    try:
+        with loop:
+            code: int = loop.run_until_complete(_kiosk(args))
+            return code
+    except SystemExit as exc:  # cli's config / enrollment errors
+        return exc.code if isinstance(exc.code, int) else 2
+    finally:
+        asyncio.set_event_loop(None)
+
+
+async def _kiosk(args: argparse.Namespace) -> int:
+    from aiortc.mediastreams import AudioStreamTrack
+
+    from booth_client import __version__
+    from booth_client.camera import open_camera
+    from booth_client.cli import _enroll_or_load, _size
+    from booth_client.config import ws_url
+    from booth_client.media import BoothMedia
+    from booth_client.runner import BoothRunner
+    from booth_client.session import BoothSession, SessionConfig
+    from booth_client.ui.selfview import TeeSource
+    from booth_client.video_track import CameraTrack
+
+    cfg = await _enroll_or_load(args)
+    width, height = _size(args.size)
+    if args.ice_address:
+        from booth_client.ice import restrict_host_addresses
+
+        restrict_host_addresses(list(args.ice_address))
+    try:
+        source = open_camera(args.camera, width, height, args.fps)
+    except ValueError as exc:
+        print(f"xiaowu-booth: {exc}", file=sys.stderr)
+        return 2
+
+    loop = asyncio.get_running_loop()
+    holder: dict[str, BoothRunner] = {}
+
+    def act(intent: str, *a: Any) -> None:
+        runner = holder.get("r")
+        if runner is not None:
+            runner.act(intent, *a)
+
+    window = KioskWindow(act, lang=args.lang)
+    # The track may read the camera in a worker thread: hop to the loop first.
+    track = CameraTrack(
+        TeeSource(source, window.self_video.push),
+        on_status=lambda st, _d=None: loop.call_soon_threadsafe(
+            lambda: holder["r"].camera_status(st)))
+    media = BoothMedia(track, AudioStreamTrack(),
+                       on_state=lambda c, g, st: holder["r"].media_state(c, g, st),
+                       on_remote_video=window.remote_video.push,
+                       relay_only=args.relay_only)
+    engine = BoothSession(has_token=cfg is not None, token=cfg.token if cfg else "",
+                          client=f"xiaowu-booth/{__version__}", config=SessionConfig(),
+                          jitter=random.random, version=__version__)
+    server = cfg.server if cfg is not None else (args.server or _NO_SERVER)
+    runner = BoothRunner(server, ws_url(server), engine, media, on_view=window.render,
+                         on_reset=window.reset_resident)
+    holder["r"] = runner
+    window.render(engine.view())
+    window.closed.connect(runner.stop)
+    app = QApplication.instance()
+    if app is not None:
+        app.aboutToQuit.connect(runner.stop)
+    keepalive = _stop_on_signals(loop, runner.stop)
+    if args.windowed:
+        window.resize(1600, 960)
+        window.show()
+    else:
+        window.showFullScreen()
+    try:
+        await runner.run()
+    finally:
+        keepalive.stop()
+        with contextlib.suppress(Exception):
+            track.stop()
+        window.closed.disconnect(runner.stop)
+        window.close()
+    return 3 if runner.disabled_reason else 0
+
+
+def _stop_on_signals(loop: asyncio.AbstractEventLoop, stop: Any) -> QTimer:
+    """SIGINT / SIGTERM stop the runner.
+
+    Python runs signal handlers only between bytecodes, and a Qt loop waiting in
+    C++ runs none; a short timer lets the interpreter look now and then.
+    """
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, stop)
+        except (NotImplementedError, RuntimeError, ValueError):
+            signal.signal(sig, lambda _n, _f: loop.call_soon_threadsafe(stop))
+    timer = QTimer()
+    timer.setInterval(250)
+    timer.timeout.connect(lambda: None)
+    timer.start()
+    return timer

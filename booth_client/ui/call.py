@@ -1,0 +1,177 @@
+"""The in-call screen: the agent's video large, the booth's own camera small,
+the agent's name, the call time and a red hang-up button.
+
+A banner over the video says when the link or the media path is being rebuilt
+(``view.link`` / ``view.media`` is ``reconnecting``) or when the agent's own
+connection dropped (``view.call.peer_away``); the resident keeps seeing the
+call throughout, as the engine keeps it (DESIGN.md §3: aiortc rebuilds the
+peer connection with ``gen + 1``).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from PySide6.QtCore import QRect, Qt, QTimer
+from PySide6.QtGui import QResizeEvent
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QVBoxLayout, QWidget
+
+from booth_client.session import BoothView, Link, Media
+from booth_client.ui.i18n import Lang, tr
+from booth_client.ui.video import VideoWidget
+from booth_client.ui.widgets import (
+    Act,
+    ScreenBase,
+    button,
+    find_service,
+    label,
+    service_name,
+    set_min_height,
+    set_text,
+)
+
+__all__ = ["CallScreen", "format_duration", "banner_key"]
+
+
+def format_duration(seconds: float) -> str:
+    s = max(0, int(seconds))
+    h, rest = divmod(s, 3600)
+    m, s = divmod(rest, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m:02d}:{s:02d}"
+
+
+def banner_key(view: BoothView) -> str | None:
+    """Which warning to show over the video, if any."""
+    if view.link is Link.RECONNECTING:
+        return "call.reconnecting"  # our own link: we cannot know about the agent
+    if view.call is not None and view.call.peer_away:
+        return "call.peer_away"
+    if view.media is Media.RECONNECTING:
+        return "call.reconnecting"
+    return None
+
+
+class _Stage(QWidget):
+    """The agent's video filling the area, the self view in the lower right corner."""
+
+    def __init__(self, remote: VideoWidget, local: VideoWidget) -> None:
+        super().__init__()
+        self.remote, self.local = remote, local
+        remote.setParent(self)
+        local.setParent(self)
+        local.raise_()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        w, h = self.width(), self.height()
+        self.remote.setGeometry(0, 0, w, h)
+        lw = max(240, w // 4)
+        lh = lw * 9 // 16
+        margin = 24
+        self.local.setGeometry(QRect(w - lw - margin, h - lh - margin, lw, lh))
+        super().resizeEvent(event)
+
+
+class CallScreen(ScreenBase):
+    def __init__(self, act: Act, toggle_lang: Callable[[], None],
+                 clock: Callable[[], float] = time.time) -> None:
+        super().__init__(act, toggle_lang)
+        self._clock = clock
+        self._started_at: float | None = None
+        self._lang: Lang = "zh"
+        # The agent's frames are av.VideoFrames (converted as rgb24); the booth's
+        # own camera gives BGR arrays and is mirrored, as residents expect of a
+        # picture of themselves.
+        self.remote = VideoWidget(array_format="rgb24", radius=20.0)
+        self.remote.setObjectName("call.remote")
+        self.local = VideoWidget(array_format="bgr24", mirror=True, radius=14.0)
+        self.local.setObjectName("call.self")
+        self.stage = _Stage(self.remote, self.local)
+        self.banner = label("banner", name="call.banner",
+                            align=Qt.AlignmentFlag.AlignCenter)
+        self.banner.setVisible(False)
+
+        self.agent = label("big", name="call.agent")
+        self.service = label("body", name="call.service")
+        self.duration_caption = label("hint", name="call.duration_caption")
+        self.timer_label = label("timer", "00:00", name="call.timer", wrap=False)
+        self.hint = label("hint", name="call.hint")
+        self.hang_up = button("danger", name="call.hang_up",
+                              on_click=lambda: self.act("hang_up"))
+        set_min_height(self.hang_up, 120)
+
+        panel = QFrame()
+        panel.setProperty("role", "card")
+        panel.setMinimumWidth(380)
+        panel.setMaximumWidth(480)
+        side = QVBoxLayout(panel)
+        side.setContentsMargins(40, 40, 40, 40)
+        side.setSpacing(8)
+        side.addWidget(self.agent)
+        side.addSpacing(4)
+        side.addWidget(self.service)
+        side.addSpacing(28)
+        side.addWidget(self.duration_caption)
+        side.addWidget(self.timer_label)
+        side.addSpacing(32)
+        side.addWidget(self.hint)
+        side.addStretch(1)
+        side.addWidget(self.lang_button)
+        side.addSpacing(16)
+        side.addWidget(self.hang_up)
+
+        left = QVBoxLayout()
+        left.setSpacing(16)
+        left.addWidget(self.banner)
+        left.addWidget(self.stage, 1)
+        root = QHBoxLayout(self)
+        root.setContentsMargins(28, 24, 28, 28)
+        root.setSpacing(28)
+        root.addLayout(left, 3)
+        root.addWidget(panel, 1)
+
+        self._timer = QTimer(self)
+        self._timer.setInterval(1000)
+        self._timer.timeout.connect(self._tick)
+
+    def draw(self, view: BoothView, lang: Lang) -> None:
+        self._lang = lang
+        self.render_lang_button(lang)
+        call = view.call
+        set_text(self.duration_caption, tr("call.duration", lang))
+        set_text(self.hint, tr("call.hint", lang))
+        set_text(self.hang_up, tr("call.hang_up", lang))
+        set_text(self.agent, tr("call.agent", lang, name=call.peer_name if call else "—"))
+        found = None
+        if view.ticket is not None:
+            found = find_service(view, view.ticket.service_id)
+        set_text(self.service, service_name(found[1], lang) if found else "")
+        self.service.setVisible(found is not None)
+        self._started_at = call.started_at if call is not None else None
+        self.hang_up.setEnabled(call is not None and not view.busy)
+
+        key = banner_key(view)
+        if key is not None:
+            set_text(self.banner, tr(key, lang))
+        self.banner.setVisible(key is not None)
+
+        if view.media is Media.CONNECTED:
+            self.remote.set_placeholder(tr("call.waiting_video", lang))
+        else:
+            self.remote.set_placeholder(tr("call.connecting", lang))
+        camera_bad = view.camera in ("missing", "error")
+        self.local.set_placeholder(tr("call.no_camera" if camera_bad else "call.self", lang))
+        if camera_bad:
+            self.local.clear()
+        self._tick()
+
+    def shown(self) -> None:
+        self._tick()
+        self._timer.start()
+
+    def hidden(self) -> None:
+        self._timer.stop()
+
+    def _tick(self) -> None:
+        elapsed = 0.0 if self._started_at is None else self._clock() - self._started_at
+        set_text(self.timer_label, format_duration(elapsed))

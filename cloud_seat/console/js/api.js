@@ -1,0 +1,55 @@
+// The hub's HTTP API (docs/protocol.md "HTTP API"): same origin as the console.
+
+export class ApiError extends Error {
+  /** `status` 0 means the server could not be reached. */
+  constructor(status, code, message, retryAfterS = null) {
+    super(message || code);
+    this.name = "ApiError";
+    this.status = status;
+    this.code = code;
+    this.retryAfterS = retryAfterS;
+  }
+}
+
+async function call(method, path, { body, token } = {}) {
+  const headers = { Accept: "application/json" };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (token) headers.Authorization = `Bearer ${token}`;
+  let resp;
+  try {
+    resp = await fetch(path, {
+      method, headers, body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: "omit", cache: "no-store",
+    });
+  } catch (err) {
+    throw new ApiError(0, "network", String(err));
+  }
+  let data = null;
+  try { data = await resp.json(); } catch (_) { data = null; }
+  if (!resp.ok) {
+    const err = (data && data.error) || {};
+    const retry = Number(resp.headers.get("Retry-After"));
+    throw new ApiError(resp.status, err.code || `http_${resp.status}`, err.message,
+      Number.isFinite(retry) && retry > 0 ? retry : null);
+  }
+  return data;
+}
+
+/** `POST /api/login` → {token, role, user_id, name, expires_at}. */
+export function login(username, password) {
+  return call("POST", "/api/login", { body: { username, password } });
+}
+
+export function logout(token) {
+  return call("POST", "/api/logout", { token });
+}
+
+/** `GET /api/me` → {id, role, name, skills}. */
+export function me(token) {
+  return call("GET", "/api/me", { token });
+}
+
+/** `GET /api/catalog` → {departments: [{id, name, name_en, services: [...]}]}. */
+export function catalog() {
+  return call("GET", "/api/catalog");
+}
