@@ -36,6 +36,7 @@ __all__ = [
     "Peer",
     "booth_worker",
     "free_port",
+    "machine_cpu_s",
     "machine_info",
     "proc_cpu_s",
     "proc_rss_kb",
@@ -99,6 +100,17 @@ def proc_cpu_s(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / _CLK_TCK  # utime, stime
 
 
+def machine_cpu_s() -> float:
+    """Busy CPU seconds of the whole machine, all cores (from /proc/stat): with our own
+    processes' share subtracted, what else ran during a measurement."""
+    try:
+        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except OSError:
+        return 0.0
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    return (sum(fields[:8]) - idle) / _CLK_TCK
+
+
 def _cpu_model() -> str:
     with contextlib.suppress(OSError):
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -125,6 +137,7 @@ def machine_info() -> dict[str, Any]:
     return {
         "cpu_model": _cpu_model(), "cores": os.cpu_count(), "mem_total_mb": _mem_total_mb(),
         "kernel": platform.release(), "python": platform.python_version(),
+        "loadavg_at_start": Path("/proc/loadavg").read_text().split()[:3],
         "aiohttp": version("aiohttp"), "websockets": version("websockets"),
         "sqlalchemy": version("sqlalchemy"), "pydantic": version("pydantic"),
     }
@@ -299,6 +312,8 @@ class _Stats:
     connect_ms: list[float] = field(default_factory=list)
     hello_ms: list[float] = field(default_factory=list)
     ping_ms: list[float] = field(default_factory=list)
+    connect_cpu_s: float = 0.0
+    hold_cpu_s: float = 0.0
     holding: bool = False
     stopping: bool = False
 
@@ -383,6 +398,7 @@ async def _booths(url: str, tokens: list[str], hb: float, conc: int, hold: Any, 
     live: list[_Booth] = []
     loop = asyncio.get_running_loop()
     deadline = loop.time() + deadline_s
+    cpu0 = time.process_time()
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http:
         sem = asyncio.Semaphore(conc)
         lives = [asyncio.create_task(_booth_life(http, url, tok, hb, st, sem, live, all_tried,
@@ -392,10 +408,13 @@ async def _booths(url: str, tokens: list[str], hb: float, conc: int, hold: Any, 
                 await all_tried.wait()
         except TimeoutError:
             st.failures["connect phase timed out"] += len(tokens) - st.attempted
+        st.connect_cpu_s = time.process_time() - cpu0
         out.put(("connected", st.connected))
         while not stop.is_set() and loop.time() < deadline:
-            st.holding = hold.is_set()  # pings sent while holding are the ones reported
+            if not st.holding and hold.is_set():  # pings sent while holding are reported
+                st.holding, cpu0 = True, time.process_time()
             await asyncio.sleep(0.1)
+        st.hold_cpu_s = time.process_time() - cpu0 if st.holding else 0.0
         st.stopping, st.holding = True, False
         try:
             async with asyncio.timeout(20):

@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import hashlib
 import json
 import multiprocessing as mp
 import os
@@ -50,6 +51,7 @@ from bench._common import (  # noqa: E402
     Peer,
     booth_worker,
     free_port,
+    machine_cpu_s,
     machine_info,
     proc_cpu_s,
     proc_rss_kb,
@@ -76,6 +78,7 @@ class Config:
     workers: int
     connect_concurrency: int
     max_s: float
+    wait_quiet_s: float
     quick: bool
 
 
@@ -122,6 +125,29 @@ def start_hub(tmp: Path, cfg: Config, children: list[Child]) -> tuple[Child, int
     children.append(hub)
     hub.wait_port(port, 60)
     return hub, port, settings
+
+
+async def wait_quiet(limit_s: float, busy_pct: float = 25.0) -> dict[str, Any]:
+    """Wait (at most ``limit_s``) until other processes use < ``busy_pct`` of one core over
+    5 s: the machine may be shared (test suites, browsers) and the numbers mean little then."""
+    t0 = time.perf_counter()
+    while True:
+        before = machine_cpu_s()
+        await asyncio.sleep(5.0)
+        busy = 100 * (machine_cpu_s() - before) / 5.0
+        waited = time.perf_counter() - t0
+        if busy < busy_pct or waited >= limit_s:
+            return {"busy_pct_of_one_core": round(busy, 1), "waited_s": round(waited, 1),
+                    "quiet": busy < busy_pct}
+        await asyncio.sleep(5.0)
+
+
+def _source_digest() -> str:
+    """Which hub code was measured (the tree changes while others work on it)."""
+    digest = hashlib.sha256()
+    for path in sorted((_HERE.parent / "signaling").rglob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 async def healthz(http: aiohttp.ClientSession, base: str) -> tuple[float, dict[str, Any]]:
@@ -211,8 +237,20 @@ async def bare_pairs(http: aiohttp.ClientSession, port: int, k: int) -> list[Pai
     return pairs
 
 
-async def _finish(pairs: list[Pair], elapsed: float, cpu: tuple[float, float]) -> dict[str, Any]:
-    """Wait (bounded) for stragglers; sent, received, loss, latency, CPU shares."""
+def _cpu_now(pid: int) -> tuple[float, float, float]:
+    """CPU seconds so far: the server ``pid``, this process, the whole machine."""
+    return proc_cpu_s(pid), time.process_time(), machine_cpu_s()
+
+
+def _cpu_since(then: tuple[float, float, float], pid: int) -> tuple[float, float, float]:
+    server, client, machine = _cpu_now(pid)
+    return server - then[0], client - then[1], machine - then[2]
+
+
+async def _finish(pairs: list[Pair], elapsed: float,
+                  cpu: tuple[float, float, float]) -> dict[str, Any]:
+    """Wait (bounded) for stragglers; sent, received, loss, latency, and CPU: the server,
+    this client, and all other processes on the machine, in % of one core."""
     deadline = time.monotonic() + 3.0
     while any(p.received < p.sent for p in pairs) and time.monotonic() < deadline:
         await asyncio.sleep(0.02)
@@ -221,7 +259,8 @@ async def _finish(pairs: list[Pair], elapsed: float, cpu: tuple[float, float]) -
             "loss_pct": round(100 * (sent - received) / sent, 3) if sent else None,
             "latency_ms": summary([x for p in pairs for x in p.lat_ms]),
             "server_cpu_pct": round(100 * cpu[0] / elapsed, 1),
-            "client_cpu_pct": round(100 * cpu[1] / elapsed, 1)}
+            "client_cpu_pct": round(100 * cpu[1] / elapsed, 1),
+            "other_cpu_pct": round(100 * max(0.0, cpu[2] - cpu[0] - cpu[1]) / elapsed, 1)}
 
 
 async def run_rate(pairs: list[Pair], rate: float, duration: float, pid: int) -> dict[str, Any]:
@@ -239,11 +278,11 @@ async def run_rate(pairs: list[Pair], rate: float, duration: float, pid: int) ->
             await pair.tx.ws.send_str(pair.frame())
             pair.sent += 1
 
-    cpu0, client0 = proc_cpu_s(pid), time.process_time()
+    cpu0 = _cpu_now(pid)
     async with asyncio.timeout(duration + 30):
         await asyncio.gather(*(sender(k, p) for k, p in enumerate(pairs)))
     elapsed = loop.time() - t0
-    cpu = (proc_cpu_s(pid) - cpu0, time.process_time() - client0)
+    cpu = _cpu_since(cpu0, pid)
     return {"target_msgs_per_s": rate, "seconds": round(elapsed, 2),
             "sent_msgs_per_s": round(sum(p.sent for p in pairs) / elapsed, 1),
             **await _finish(pairs, elapsed, cpu)}
@@ -269,13 +308,12 @@ async def run_flood(pairs: list[Pair], duration: float, window: int, pid: int) -
     tasks = [asyncio.create_task(sender(p)) for p in pairs]
     try:
         await asyncio.sleep(1.0)  # warm-up
-        got0, cpu0, client0 = sum(p.received for p in pairs), proc_cpu_s(pid), time.process_time()
-        t0 = time.perf_counter()
+        got0, cpu0, t0 = sum(p.received for p in pairs), _cpu_now(pid), time.perf_counter()
         for p in pairs:
             p.record = True
         await asyncio.sleep(duration)
         elapsed, got = time.perf_counter() - t0, sum(p.received for p in pairs) - got0
-        cpu = (proc_cpu_s(pid) - cpu0, time.process_time() - client0)
+        cpu = _cpu_since(cpu0, pid)
         for p in pairs:
             p.record = False
     finally:
@@ -288,12 +326,27 @@ async def run_flood(pairs: list[Pair], duration: float, window: int, pid: int) -
             "delivered_msgs_per_s": round(got / elapsed, 1), **await _finish(pairs, elapsed, cpu)}
 
 
-async def measure_relay(pairs: list[Pair], cfg: Config, pid: int) -> dict[str, Any]:
-    floods = [await run_flood(pairs, cfg.throughput_s, w, pid) for w in cfg.windows]
-    return {"pairs": len(pairs), "fixed_rate": await run_rate(pairs, cfg.rate, cfg.duration_s, pid),
-            "unthrottled": floods,
-            "peak_msgs_per_s": max(f["delivered_msgs_per_s"] for f in floods),
-            "server_rss_kb": proc_rss_kb(pid)}
+async def measure_relay(cfg: Config, sides: dict[str, tuple[list[Pair], int]]) -> dict[str, Any]:
+    """The same runs for each relay (``name -> (pairs, server pid)``), interleaved so that
+    a change in the machine's load hits both alike."""
+    out: dict[str, Any] = {name: {"pairs": len(pairs)} for name, (pairs, _) in sides.items()}
+    for name, (pairs, pid) in sides.items():
+        out[name]["fixed_rate"] = await run_rate(pairs, cfg.rate, cfg.duration_s, pid)
+    for window in cfg.windows:
+        for name, (pairs, pid) in sides.items():
+            out[name].setdefault("unthrottled", []).append(
+                await run_flood(pairs, cfg.throughput_s, window, pid))
+    for name, (_, pid) in sides.items():
+        floods = out[name]["unthrottled"]
+        out[name]["peak_msgs_per_s"] = max(f["delivered_msgs_per_s"] for f in floods)
+        out[name]["server_rss_kb"] = proc_rss_kb(pid)
+    hub, bare = out["hub"], out["bare"]
+    out["throughput_ratio"] = round(hub["peak_msgs_per_s"] / bare["peak_msgs_per_s"], 3)
+    out["throughput_ratio_by_window"] = {
+        str(h["window_per_pair"]): round(h["delivered_msgs_per_s"] / b["delivered_msgs_per_s"], 3)
+        for h, b in zip(hub["unthrottled"], bare["unthrottled"], strict=True)}
+    out["frame"] = "call.ice, no id, candidate 'candidate:bench <seq> <perf_counter_ns>'"
+    return out
 
 
 # ----------------------------------------------------------------------------- connections
@@ -334,7 +387,7 @@ async def connection_phase(cfg: Config, hub: Child, base: str, tokens: list[str]
         async with aiohttp.ClientSession() as http:
             hold.set()
             await asyncio.sleep(min(1.0, cfg.hold_s / 4))  # the workers see the flag
-            cpu0, h0 = proc_cpu_s(hub.pid), time.perf_counter()
+            cpu0, h0, machine0 = proc_cpu_s(hub.pid), time.perf_counter(), machine_cpu_s()
             while (elapsed := time.perf_counter() - h0) < cfg.hold_s:
                 try:
                     ms, body = await healthz(http, base)
@@ -343,13 +396,15 @@ async def connection_phase(cfg: Config, hub: Child, base: str, tokens: list[str]
                 except (aiohttp.ClientError, TimeoutError):
                     health_fail += 1
                 await asyncio.sleep(max(0.0, min(1.0, cfg.hold_s - elapsed - 0.01)))
-            hub_cpu = 100 * (proc_cpu_s(hub.pid) - cpu0) / (time.perf_counter() - h0)
+            hold_wall, machine = time.perf_counter() - h0, machine_cpu_s() - machine0
+            hub_cpu = 100 * (proc_cpu_s(hub.pid) - cpu0) / hold_wall
         stop.set()
         results = [await _get(out, 60) for _ in range(workers)]
     finally:
         stop.set()
         sampler.cancel()
-    total: dict[str, Any] = {k: 0 for k in ("connected", "dropped", "pings_unanswered")}
+    total: dict[str, Any] = {k: 0 for k in ("connected", "dropped", "pings_unanswered",
+                                            "connect_cpu_s", "hold_cpu_s")}
     total |= {k: [] for k in ("connect_ms", "hello_ms", "ping_ms")}
     total |= {k: Counter() for k in ("failures", "close_codes")}
     for r in results:
@@ -365,11 +420,15 @@ async def connection_phase(cfg: Config, hub: Child, base: str, tokens: list[str]
         "dropped_during_hold": total["dropped"], "drop_close_codes": dict(total["close_codes"]),
         "all_connected_after_s": round(all_up_s, 2),
         "hub_cpu_s_connecting": round(connect_cpu, 2),
+        "clients_cpu_s_connecting": round(total["connect_cpu_s"], 2),
         "connect_ms": summary(total["connect_ms"]), "hello_ms": summary(total["hello_ms"]),
         "ping_pong_ms": summary(total["ping_ms"]),
         "pings_unanswered_within_heartbeat": total["pings_unanswered"],
         "healthz_ms": summary(health_ms), "healthz_failures": health_fail,
-        "hub_cpu_pct_during_hold": round(hub_cpu, 1), "hub_rss_kb_peak": peak[0],
+        "hub_cpu_pct_during_hold": round(hub_cpu, 1),
+        "clients_cpu_pct_during_hold": round(100 * total["hold_cpu_s"] / hold_wall, 1),
+        "machine_busy_pct_during_hold": round(100 * machine / hold_wall, 1),
+        "hub_rss_kb_peak": peak[0],
     }
 
 
@@ -384,6 +443,7 @@ async def run(cfg: Config, tmp: Path, children: list[Child], procs: list[Any]) -
         nonlocal t
         timings[name], t = round(time.perf_counter() - t, 1), time.perf_counter()
 
+    out["machine"]["quiet_wait"] = await wait_quiet(cfg.wait_quiet_s)
     prov = await provision(tmp / "data", cfg.connections + cfg.pairs, cfg.pairs)
     out["provisioning"] = prov["stats"]
     lap("provision")
@@ -394,45 +454,37 @@ async def run(cfg: Config, tmp: Path, children: list[Child], procs: list[Any]) -
         await asyncio.sleep(0.5)
         rss_idle = proc_rss_kb(hub.pid)
         lap("hub_start")
-        pairs = await hub_pairs(http, base, prov, cfg.pairs)
-        try:
-            hub_relay = await measure_relay(pairs, cfg, hub.pid)
-        finally:
-            for p in pairs:
-                with contextlib.suppress(Exception):  # hang up: no call outlives the run
-                    await p.tx.request("call.end", {"call_id": p.call_id}, "ok")
-                await p.tx.close()
-                await p.rx.close()
-        lap("relay_hub")
         bare_port = free_port()
         bare = Child([sys.executable, str(Path(__file__).resolve()), "--serve-bare",
                       str(bare_port)], tmp / "bare.log", cwd=_HERE.parent)
         children.append(bare)
         bare.wait_port(bare_port, 30)
-        pairs = await bare_pairs(http, bare_port, cfg.pairs)
+        pairs: list[Pair] = []
         try:
-            bare_relay = await measure_relay(pairs, cfg, bare.pid)
+            pairs += (hub_side := await hub_pairs(http, base, prov, cfg.pairs))
+            pairs += (bare_side := await bare_pairs(http, bare_port, cfg.pairs))
+            lap("relay_setup")
+            out["relay"] = await measure_relay(cfg, {"hub": (hub_side, hub.pid),
+                                                     "bare": (bare_side, bare.pid)})
         finally:
+            for p in pairs[:cfg.pairs]:
+                with contextlib.suppress(Exception):  # hang up: no call outlives the run
+                    await p.tx.request("call.end", {"call_id": p.call_id}, "ok")
             for p in pairs:
                 await p.tx.close()
                 await p.rx.close()
             await asyncio.to_thread(bare.stop)  # keep our loop serving its closing handshakes
-        lap("relay_bare")
-    ratio = round(hub_relay["peak_msgs_per_s"] / bare_relay["peak_msgs_per_s"], 3)
-    out["relay"] = {
-        "hub": hub_relay, "bare": bare_relay, "throughput_ratio": ratio,
-        "throughput_ratio_by_window": {
-            str(h["window_per_pair"]): round(h["delivered_msgs_per_s"]
-                                             / b["delivered_msgs_per_s"], 3)
-            for h, b in zip(hub_relay["unthrottled"], bare_relay["unthrottled"], strict=True)},
-        "frame": "call.ice, no id, candidate 'candidate:bench <seq> <perf_counter_ns>'"}
+        lap("relay")
     conns = await connection_phase(cfg, hub, base, prov["tokens"][cfg.pairs:], procs)
     out["connections"] = {**conns, "hub_rss_kb_idle": rss_idle}
     lap("connections")
-    out["hub"] = {"settings_env": settings, "rss_kb_end": proc_rss_kb(hub.pid),
+    out["hub"] = {"settings_env": settings, "source_sha256": _source_digest(),
+                  "rss_kb_end": proc_rss_kb(hub.pid),
                   "exit_code": await asyncio.to_thread(hub.stop)}
     out["timings_s"] = timings
-    p99, held = hub_relay["fixed_rate"]["latency_ms"].get("p99"), conns["held_to_end"]
+    out["machine"]["loadavg_at_end"] = Path("/proc/loadavg").read_text().split()[:3]
+    p99 = out["relay"]["hub"]["fixed_rate"]["latency_ms"].get("p99")
+    held, ratio = conns["held_to_end"], out["relay"]["throughput_ratio"]
     out["goals"] = {
         "connections_held": {"goal": ">= 5000 (aim 10000)", "measured": held,
                              "met": held >= 5000},
@@ -462,6 +514,8 @@ def parse_args(argv: list[str] | None) -> Config | None:
     ap.add_argument("--workers", type=int, default=3, help="client processes, connections")
     ap.add_argument("--connect-concurrency", type=int, default=120,
                     help="connects in flight over all workers (the hub's listen backlog is 128)")
+    ap.add_argument("--wait-quiet-s", type=float, default=0.0,
+                    help="first wait up to this long for the rest of the machine to go idle")
     ap.add_argument("--max-s", type=float, help="hard bound on the whole run")
     ap.add_argument("--quick", action="store_true", help="small numbers: a smoke run, < 30 s")
     ap.add_argument("--serve-bare", type=int, metavar="PORT", help=argparse.SUPPRESS)
@@ -476,10 +530,11 @@ def parse_args(argv: list[str] | None) -> Config | None:
     if min(a.connections, a.pairs, a.heartbeat_s, *windows) < 1 or min(a.rate,
                                                                         a.duration_s) <= 0:
         ap.error("counts, windows, rate and durations must be positive")
-    max_s = a.max_s or (300 + a.connections * 0.03 + a.duration_s * 2 + a.hold_s
-                        + len(windows) * 2 * (a.throughput_s + 5))
+    max_s = a.max_s or (300 + a.wait_quiet_s + a.connections * 0.03 + a.duration_s * 2
+                        + a.hold_s + len(windows) * 2 * (a.throughput_s + 5))
     return Config(a.connections, a.hold_s, a.heartbeat_s, a.pairs, a.rate, a.duration_s,
-                  a.throughput_s, windows, a.workers, a.connect_concurrency, max_s, a.quick)
+                  a.throughput_s, windows, a.workers, a.connect_concurrency, max_s,
+                  a.wait_quiet_s, a.quick)
 
 
 def _terminate(signum: int, _frame: Any) -> None:

@@ -68,10 +68,12 @@ class BoothRunner:
         self._http: aiohttp.ClientSession | None = None
         self._last_view: s.BoothView | None = None
         self.disabled_reason: str | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     # ------------------------------------------------------------------ public
 
     async def run(self) -> None:
+        self._loop = asyncio.get_running_loop()
         self._http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=15))
         workers = [self._spawn(self._worker(self._main), "booth-effects"),
                    self._spawn(self._worker(self._media_q), "booth-media"),
@@ -81,6 +83,10 @@ class BoothRunner:
         try:
             await self._stopped.wait()
         finally:
+            ws = self.ws
+            if ws is not None:  # say goodbye so the hub releases the session at once
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(ws.close(), 3)
             for task in list(self._tasks):
                 task.cancel()
             for task in [*workers, *list(self._tasks)]:
@@ -114,7 +120,9 @@ class BoothRunner:
 
     def camera_status(self, status: str, detail: str | None = None) -> None:
         """Called by the camera track (possibly from another thread)."""
-        loop = asyncio.get_running_loop()
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return
         loop.call_soon_threadsafe(
             lambda: self._apply(self.engine.device_status(camera=status)))
 

@@ -63,6 +63,10 @@ class TicketMeta:
     created_at: float
 
 
+# The signaling hot path: no store, no lock (relay checks only the call book).
+_LOCK_FREE = frozenset({"ping", "call.sdp", "call.ice", "booth.status"})
+
+
 def _err(code: p.ErrorCode, message: str) -> p.ProtocolError:
     return p.ProtocolError(code, message)
 
@@ -132,10 +136,9 @@ class Hub:
         """Put tickets and calls that were open when the hub stopped back in place."""
         now = self.clock()
         restored = 0
+        departments: dict[str, str] = {}
         for rec in await self.store.open_tickets():
-            svc = self.services.get(rec.service_id)
-            if svc is None:
-                continue
+            departments[rec.id] = rec.department_id
             created = rec.created_at.timestamp()
             self.tickets[rec.id] = TicketMeta(rec.id, rec.number, rec.service_id, rec.booth_id,
                                               created)
@@ -154,7 +157,7 @@ class Hub:
             meta = self.tickets.get(call_rec.ticket_id)
             if meta is None:
                 continue
-            dept = self.services[meta.service_id].department_id
+            dept = departments.get(call_rec.ticket_id, "")
             self.dispatcher.restore_serving(
                 call_rec.ticket_id, dept, q.Priority.NORMAL, meta.number, meta.booth_id,
                 call_rec.agent_id, now,
@@ -398,7 +401,14 @@ class Hub:
             raise _err(p.ErrorCode.FORBIDDEN, f"a {session.kind} may not send {frame.type}")
         handler = self._handlers[frame.type]
         try:
-            await handler(self, session, conn, frame)
+            if frame.type in _LOCK_FREE:
+                await handler(self, session, conn, frame)
+                return
+            async with self.lock:
+                # a frame queued behind a revocation or a takeover must not act
+                if self.sessions.get(session.session_id) is not session:
+                    raise _err(p.ErrorCode.UNAUTHENTICATED, "this session has ended")
+                await handler(self, session, conn, frame)
         except q.NotFound as exc:
             raise _err(p.ErrorCode.NOT_FOUND, str(exc)) from exc
         except q.Conflict as exc:
@@ -430,21 +440,20 @@ class Hub:
         svc = self.services.get(data.service_id)
         if svc is None:
             raise _err(p.ErrorCode.NOT_FOUND, f"no service {data.service_id}")
-        async with self.lock:
-            if self._booth_ticket(session.subject_id) is not None:
-                raise _err(p.ErrorCode.CONFLICT, "this booth already has a live ticket")
-            now = self.clock()
-            rec = await self.store.create_ticket(svc.department_id, svc.service_id,
-                                                 session.subject_id, data.priority)
-            self.tickets[rec.id] = TicketMeta(rec.id, rec.number, svc.service_id,
-                                              session.subject_id, now)
-            effects = self.dispatcher.add_ticket(
-                rec.id, svc.department_id, q.Priority(data.priority), rec.number,
-                session.subject_id, now,
-            )
-            self.reply(conn, frame, "ticket", _ticket_reply(self.dispatcher.ticket(rec.id),
-                                                            svc.service_id))
-            await self._apply([e for e in effects if not _is_update_of(e, rec.id)])
+        if self._booth_ticket(session.subject_id) is not None:
+            raise _err(p.ErrorCode.CONFLICT, "this booth already has a live ticket")
+        now = self.clock()
+        rec = await self.store.create_ticket(svc.department_id, svc.service_id,
+                                             session.subject_id, data.priority)
+        self.tickets[rec.id] = TicketMeta(rec.id, rec.number, svc.service_id,
+                                          session.subject_id, now)
+        effects = self.dispatcher.add_ticket(
+            rec.id, svc.department_id, q.Priority(data.priority), rec.number,
+            session.subject_id, now,
+        )
+        self.reply(conn, frame, "ticket", _ticket_reply(self.dispatcher.ticket(rec.id),
+                                                        svc.service_id))
+        await self._apply([e for e in effects if not _is_update_of(e, rec.id)])
         self.wake()
 
     async def _on_ticket_cancel(self, session: Session, conn: Conn, frame: p.Frame) -> None:
@@ -452,63 +461,58 @@ class Hub:
         meta = self.tickets.get(data.ticket_id)
         if meta is None or meta.booth_id != session.subject_id:
             raise _err(p.ErrorCode.NOT_FOUND, f"no ticket {data.ticket_id} for this booth")
-        async with self.lock:
-            effects = self.dispatcher.cancel_ticket(data.ticket_id, self.clock())
-            self.reply(conn, frame, "ticket", _ticket_reply(
-                self.dispatcher.ticket(data.ticket_id), meta.service_id))
-            await self._apply([e for e in effects if not _is_update_of(e, data.ticket_id)])
-            await self.store.update_ticket(data.ticket_id, state="cancelled",
-                                           end_reason="cancelled")
+        effects = self.dispatcher.cancel_ticket(data.ticket_id, self.clock())
+        self.reply(conn, frame, "ticket", _ticket_reply(
+            self.dispatcher.ticket(data.ticket_id), meta.service_id))
+        await self._apply([e for e in effects if not _is_update_of(e, data.ticket_id)])
+        await self.store.update_ticket(data.ticket_id, state="cancelled",
+                                       end_reason="cancelled")
 
     async def _on_agent_state(self, session: Session, conn: Conn, frame: p.Frame) -> None:
         data = p.parse_data(frame, p.AgentStateRequest)
-        async with self.lock:
-            wanted = q.AgentState(data.state)
-            effects = self.dispatcher.set_agent_state(
-                session.subject_id, wanted, self.clock(), data.reason)
-            # The reply confirms the requested state; what follows from it (an offer
-            # made at once) arrives as events after the reply.
-            self.reply(conn, frame, "agent.state",
-                       p.AgentStateEvent(state=wanted.value, reason=data.reason))
-            await self._apply([e for e in effects if not (
-                isinstance(e, q.AgentStateChanged) and e.agent_id == session.subject_id
-                and e.state is wanted and frame.id is not None)])
+        wanted = q.AgentState(data.state)
+        effects = self.dispatcher.set_agent_state(
+            session.subject_id, wanted, self.clock(), data.reason)
+        # The reply confirms the requested state; what follows from it (an offer
+        # made at once) arrives as events after the reply.
+        self.reply(conn, frame, "agent.state",
+                   p.AgentStateEvent(state=wanted.value, reason=data.reason))
+        await self._apply([e for e in effects if not (
+            isinstance(e, q.AgentStateChanged) and e.agent_id == session.subject_id
+            and e.state is wanted and frame.id is not None)])
         self.wake()
 
     async def _on_ticket_accept(self, session: Session, conn: Conn, frame: p.Frame) -> None:
         data = p.parse_data(frame, p.TicketAccept)
-        async with self.lock:
-            effects = self.dispatcher.accept(session.subject_id, data.offer_id, self.clock())
-            assigned = next(e for e in effects if isinstance(e, q.Assigned))
-            meta = self.tickets[assigned.ticket_id]
-            self.reply(conn, frame, "ticket", _ticket_reply(
-                self.dispatcher.ticket(assigned.ticket_id), meta.service_id))
-            await self._apply(effects)
+        effects = self.dispatcher.accept(session.subject_id, data.offer_id, self.clock())
+        assigned = next(e for e in effects if isinstance(e, q.Assigned))
+        meta = self.tickets[assigned.ticket_id]
+        self.reply(conn, frame, "ticket", _ticket_reply(
+            self.dispatcher.ticket(assigned.ticket_id), meta.service_id))
+        await self._apply(effects)
         self.wake()
 
     async def _on_ticket_decline(self, session: Session, conn: Conn, frame: p.Frame) -> None:
         data = p.parse_data(frame, p.TicketDecline)
-        async with self.lock:
-            effects = self.dispatcher.decline(session.subject_id, data.offer_id, self.clock())
-            self.reply(conn, frame, "ok")
-            await self._apply(effects)
+        effects = self.dispatcher.decline(session.subject_id, data.offer_id, self.clock())
+        self.reply(conn, frame, "ok")
+        await self._apply(effects)
         self.wake()
 
     async def _on_ticket_transfer(self, session: Session, conn: Conn, frame: p.Frame) -> None:
         data = p.parse_data(frame, p.TicketTransfer)
         if data.department_id not in self.departments:
             raise _err(p.ErrorCode.NOT_FOUND, f"no department {data.department_id}")
-        async with self.lock:
-            call = self.calls.get(data.call_id)
-            call.party_of("agent", session.subject_id)
-            self.reply(conn, frame, "ticket.transferred", p.TicketTransferred(
-                ticket_id=call.ticket_id, department_id=data.department_id))
-            await self._end_call(call, "transferred", "agent", self.clock(),
-                                 transfer_to=data.department_id)
-            await self.store.audit(f"agent:{session.subject_id}", "ticket.transfer",
-                                   call.ticket_id, {"call_id": call.call_id,
-                                                    "department_id": data.department_id,
-                                                    "note": data.note})
+        call = self.calls.get(data.call_id)
+        call.party_of("agent", session.subject_id)
+        self.reply(conn, frame, "ticket.transferred", p.TicketTransferred(
+            ticket_id=call.ticket_id, department_id=data.department_id))
+        await self._end_call(call, "transferred", "agent", self.clock(),
+                             transfer_to=data.department_id)
+        await self.store.audit(f"agent:{session.subject_id}", "ticket.transfer",
+                               call.ticket_id, {"call_id": call.call_id,
+                                                "department_id": data.department_id,
+                                                "note": data.note})
         self.wake()
 
     async def _on_call_sdp(self, session: Session, conn: Conn, frame: p.Frame) -> None:
@@ -529,11 +533,10 @@ class Hub:
 
     async def _on_call_end(self, session: Session, conn: Conn, frame: p.Frame) -> None:
         data = p.parse_data(frame, p.CallEnd)
-        async with self.lock:
-            call = self.calls.get(data.call_id)
-            party = call.party_of(session.kind, session.subject_id)
-            self.reply(conn, frame, "ok")
-            await self._end_call(call, data.reason, party, self.clock())
+        call = self.calls.get(data.call_id)
+        party = call.party_of(session.kind, session.subject_id)
+        self.reply(conn, frame, "ok")
+        await self._end_call(call, data.reason, party, self.clock())
         self.wake()
 
     async def _on_rating_submit(self, session: Session, conn: Conn, frame: p.Frame) -> None:
@@ -621,8 +624,10 @@ class Hub:
         duration = call.end(now, reason[:200], by)
         self.calls.remove(call.call_id)
         await self.store.end_call(call.call_id, reason[:200], by)
-        meta = self.tickets.get(call.ticket_id)
-        dept = self.services[meta.service_id].department_id if meta else None
+        try:
+            dept: str | None = self.dispatcher.ticket(call.ticket_id).department_id
+        except q.NotFound:
+            dept = None
         if transfer_to is None and requeue and dept is not None:
             transfer_to = dept
         effects: list[q.Effect] = []

@@ -492,7 +492,9 @@ def parse_frame(raw: str | bytes, registry: dict[str, type[_Data]] | None = None
     if not isinstance(data, dict):
         raise ProtocolError(ErrorCode.BAD_MESSAGE, "data must be a JSON object", msg_id)
     try:
-        parsed = model.model_validate(data)
+        # Inbound frames are validated strictly: "5" is not a rating level and true is
+        # not 1 (a resident's 好差评 must be what they pressed).
+        parsed = model.model_validate(data, strict=reg is INBOUND)
     except ValidationError as exc:
         raise ProtocolError(ErrorCode.BAD_MESSAGE, _describe(exc), msg_id) from exc
     return Frame(type=mtype, id=msg_id, re=re_, data=parsed)

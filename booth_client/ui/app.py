@@ -92,9 +92,12 @@ async def _kiosk(args: argparse.Namespace) -> int:
             runner.act(intent, *a)
 
     window = KioskWindow(act, lang=args.lang)
-    # The track may read the camera in a worker thread: hop to the loop first.
+    # The self view sees what the track reads. TeeSource forwards every other
+    # attribute to the real source, whatever its declared type, hence Any.
+    tee: Any = TeeSource(source, window.self_video.push)
+    # The track may report status from its reader thread: hop to the loop first.
     track = CameraTrack(
-        TeeSource(source, window.self_video.push),
+        tee,
         on_status=lambda st, _d=None: loop.call_soon_threadsafe(
             lambda: holder["r"].camera_status(st)))
     media = BoothMedia(track, AudioStreamTrack(),
@@ -108,12 +111,22 @@ async def _kiosk(args: argparse.Namespace) -> int:
     runner = BoothRunner(server, ws_url(server), engine, media, on_view=window.render,
                          on_reset=window.reset_resident)
     holder["r"] = runner
-    window.render(engine.view())
-    window.closed.connect(runner.stop)
+    closing: list[asyncio.Task[None]] = []
+
+    def stop() -> None:
+        # BoothRunner.run() cancels its reader without closing the WebSocket, so
+        # the hub would only notice the booth leaving at its next timeout; say
+        # goodbye properly first (the close handshake is awaited below).
+        ws = runner.ws
+        if ws is not None and not closing:
+            closing.append(loop.create_task(ws.close(), name="booth-ws-close"))
+        runner.stop()
+
+    window.closed.connect(stop)
     app = QApplication.instance()
     if app is not None:
-        app.aboutToQuit.connect(runner.stop)
-    keepalive = _stop_on_signals(loop, runner.stop)
+        app.aboutToQuit.connect(stop)
+    keepalive = _stop_on_signals(loop, stop)
     if args.windowed:
         window.resize(1600, 960)
         window.show()
@@ -123,9 +136,14 @@ async def _kiosk(args: argparse.Namespace) -> int:
         await runner.run()
     finally:
         keepalive.stop()
+        for task in closing:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(task, 3.0)
         with contextlib.suppress(Exception):
             track.stop()
-        window.closed.disconnect(runner.stop)
+        window.closed.disconnect(stop)
+        if app is not None:
+            app.aboutToQuit.disconnect(stop)
         window.close()
     return 3 if runner.disabled_reason else 0
 

@@ -84,7 +84,8 @@ class CallScreen(ScreenBase):
         # picture of themselves.
         self.remote = VideoWidget(array_format="rgb24", radius=20.0)
         self.remote.setObjectName("call.remote")
-        self.local = VideoWidget(array_format="bgr24", mirror=True, radius=14.0)
+        self.local = VideoWidget(array_format="bgr24", mirror=True, radius=14.0,
+                                 border="#ffffff")
         self.local.setObjectName("call.self")
         self.stage = _Stage(self.remote, self.local)
         self.banner = label("banner", name="call.banner",
@@ -116,6 +117,8 @@ class CallScreen(ScreenBase):
         side.addSpacing(32)
         side.addWidget(self.hint)
         side.addStretch(1)
+        self.lang_button.setMinimumWidth(0)  # as wide as the panel here
+        self.lang_button.setMaximumWidth(16777215)
         side.addWidget(self.lang_button)
         side.addSpacing(16)
         side.addWidget(self.hang_up)

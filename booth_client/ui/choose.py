@@ -140,7 +140,7 @@ class ChooseScreen(ScreenBase):
         listing = QVBoxLayout(content)
         listing.setContentsMargins(0, 0, 24, 0)
         listing.setSpacing(10)
-        self.service_title = label("big", name="choose.service_name")
+        self.service_title = label("service-title", name="choose.service_name")
         self.materials_hint = label("hint", name="choose.materials_hint")
         listing.addWidget(self.service_title)
         listing.addWidget(self.materials_hint)
@@ -157,7 +157,11 @@ class ChooseScreen(ScreenBase):
         self.take = button("take", name="choose.take_ticket",
                            on_click=lambda: self.act("take_ticket"))
         self.take.setMinimumWidth(360)
+        self.take_hint = label("hint", name="choose.take_hint",
+                               align=Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
         side.addWidget(self.take)
+        side.addSpacing(20)
+        side.addWidget(self.take_hint)
         side.addStretch(1)
         row.addLayout(side, 1)
         return page
@@ -228,6 +232,7 @@ class ChooseScreen(ScreenBase):
                         busy: bool) -> None:
         set_text(self.take, tr("choose.taking" if busy else "choose.take_ticket", lang))
         set_prop(self.take, "lang", lang)
+        set_text(self.take_hint, tr("choose.take_hint", lang))
         self.take.setEnabled(not busy)
         if not self._changed(PAGE_MATERIALS, (dept.id, svc, lang)):
             return

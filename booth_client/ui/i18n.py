@@ -59,6 +59,8 @@ _TABLE: dict[str, tuple[str, str]] = {
     "choose.home": ("返回首页", "Home"),
     "choose.take_ticket": ("取号", "Take a ticket"),
     "choose.taking": ("正在取号…", "Taking a ticket…"),
+    "choose.take_hint": ("取号后请在屏幕前稍候，轮到您时自动接通视频",
+                         "Then wait here: the video call starts when it is your turn"),
     # waiting
     "wait.your_number": ("您的号码", "Your number"),
     "wait.ahead": ("前面还有 {n} 人", "{n} people ahead"),
@@ -84,6 +86,7 @@ _TABLE: dict[str, tuple[str, str]] = {
                   "Face the screen and show documents when the agent asks"),
     # rating (好差评): 5 非常满意 … 1 非常不满意, DESIGN.md §4
     "rate.title": ("请对本次服务进行评价", "Please rate this service"),
+    "rate.subtitle": ("您的评价将帮助我们改进服务", "Your answer helps us improve"),
     "rate.5": ("非常满意", "Very satisfied"),
     "rate.4": ("满意", "Satisfied"),
     "rate.3": ("基本满意", "Fairly satisfied"),

@@ -53,6 +53,7 @@ class RatingScreen(ScreenBase):
         self._call_id: str | None = None
         self._lang: Lang = "zh"
         self.title = label("title", name="rate.title", align=_CENTER)
+        self.subtitle = label("subtitle", name="rate.subtitle", align=_CENTER)
 
         self.level_buttons: dict[int, QPushButton] = {}
         self.level_labels: dict[int, QLabel] = {}
@@ -99,6 +100,11 @@ class RatingScreen(ScreenBase):
             grid.addWidget(rb, i // 3, i % 3)
             self.reason_buttons[key] = rb
         box.addLayout(grid)
+        # Keep the reasons' room when hidden: the level buttons must not move
+        # under the resident's finger when 2 or 1 is picked.
+        policy = self.reasons_box.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)
+        self.reasons_box.setSizePolicy(policy)
         self.reasons_box.setVisible(False)
 
         self.skip = button("secondary", name="rate.skip",
@@ -118,9 +124,12 @@ class RatingScreen(ScreenBase):
         head.addWidget(self.title, 1)
         head.addWidget(self.lang_button)
         root.addLayout(head)
-        root.addLayout(levels)
-        root.addWidget(self.reasons_box)
+        root.addWidget(self.subtitle)
         root.addStretch(1)
+        root.addLayout(levels)
+        root.addSpacing(12)
+        root.addWidget(self.reasons_box)
+        root.addStretch(2)
         actions = QHBoxLayout()
         actions.setSpacing(40)
         actions.addStretch(1)
@@ -175,6 +184,7 @@ class RatingScreen(ScreenBase):
         self._busy = view.busy
         self.render_lang_button(lang)
         set_text(self.title, tr("rate.title", lang))
+        set_text(self.subtitle, tr("rate.subtitle", lang))
         for level, text in self.level_labels.items():
             set_text(text, tr(f"rate.{level}", lang))
             set_prop(text, "lang", lang)  # English words are longer: a smaller size

@@ -162,6 +162,7 @@ class WaitingScreen(ScreenBase):
         inner.setSpacing(4)
         inner.addWidget(self.your_number)
         inner.addWidget(self.number)
+        inner.addSpacing(8)
         inner.addWidget(self.service)
         inner.addSpacing(20)
         inner.addWidget(self.ahead)

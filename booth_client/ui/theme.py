@@ -91,11 +91,12 @@ QLabel[role="timer"] {{ font-size: 64px; font-weight: 700; color: {BLUE}; }}
 QLabel[role="tile-title"] {{ font-size: 40px; font-weight: 700; color: {TEXT}; }}
 QLabel[role="tile-sub"] {{ font-size: {SMALL_PX}px; color: {MUTED}; }}
 QLabel[role="chevron"] {{ font-size: 56px; color: {BLUE}; }}
-QLabel[role="material"] {{ font-size: 36px; padding: 6px 0; }}
+QLabel[role="material"] {{ font-size: 34px; padding: 4px 0; }}
 QLabel[role="material-no"] {{
-    font-size: 30px; font-weight: 700; color: white; background: {BLUE};
-    border-radius: 28px; min-width: 56px; max-width: 56px; min-height: 56px; max-height: 56px;
+    font-size: 28px; font-weight: 700; color: white; background: {BLUE};
+    border-radius: 26px; min-width: 52px; max-width: 52px; min-height: 52px; max-height: 52px;
 }}
+QLabel[role="service-title"] {{ font-size: 48px; font-weight: 700; }}
 QLabel[role="logo"] {{
     font-size: 96px; font-weight: 800; color: white; background: {BLUE};
     border-radius: 36px; min-width: 168px; max-width: 168px; min-height: 168px;

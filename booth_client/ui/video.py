@@ -16,7 +16,15 @@ from typing import Any, Literal, Protocol
 
 import numpy as np
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPaintEvent
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QImage,
+    QPainter,
+    QPainterPath,
+    QPaintEvent,
+    QPen,
+)
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from booth_client.ui.theme import VIDEO_BG
@@ -71,12 +79,14 @@ class VideoWidget(QWidget):
     _frame_ready = Signal()
 
     def __init__(self, parent: QWidget | None = None, *, array_format: ArrayFormat = "bgr24",
-                 mirror: bool = False, placeholder: str = "", radius: float = 0.0) -> None:
+                 mirror: bool = False, placeholder: str = "", radius: float = 0.0,
+                 border: str | None = None) -> None:
         super().__init__(parent)
         self._array_format: ArrayFormat = array_format
         self._mirror = mirror
         self._placeholder = placeholder
         self._radius = radius
+        self._border = QColor(border) if border else None
         self._lock = threading.Lock()
         self._pending: object | None = None
         self._image: QImage | None = None
@@ -146,6 +156,9 @@ class VideoWidget(QWidget):
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
         bg = QColor(VIDEO_BG)
         if self._radius:
+            path = QPainterPath()
+            path.addRoundedRect(QRectF(self.rect()), self._radius, self._radius)
+            painter.setClipPath(path)  # the picture's corners follow the rounding
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(bg)
             painter.drawRoundedRect(QRectF(self.rect()), self._radius, self._radius)
@@ -165,4 +178,12 @@ class VideoWidget(QWidget):
             painter.setFont(font)
             painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter
                              | Qt.TextFlag.TextWordWrap, self._placeholder)
+        if self._border is not None:
+            painter.resetTransform()
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            pen = QPen(self._border)
+            pen.setWidth(4)
+            painter.setPen(pen)
+            painter.drawRoundedRect(QRectF(self.rect()).adjusted(2, 2, -2, -2),
+                                    self._radius, self._radius)
         painter.end()

@@ -20,7 +20,7 @@ from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QInputEvent
 from PySide6.QtWidgets import QApplication, QStackedWidget, QVBoxLayout, QWidget
 
-from booth_client.session import BoothView, Link, Screen
+from booth_client.session import BoothView, Link, Media, Screen
 from booth_client.ui.call import CallScreen
 from booth_client.ui.choose import ChooseScreen
 from booth_client.ui.i18n import Lang, other_lang, tr
@@ -32,6 +32,10 @@ from booth_client.ui.widgets import Act, ScreenBase, StatusBar, label, set_text
 __all__ = ["KioskWindow"]
 
 _TOUCH_EVENTS = (QEvent.Type.MouseButtonPress, QEvent.Type.TouchBegin)
+_STARTING = BoothView(screen=Screen.CONNECTING, link=Link.CONNECTING, media=Media.IDLE,
+                      booth_name="", departments=(), department_id=None, service_id=None,
+                      ticket=None, call=None, rating_call_id=None, notice=None,
+                      camera="unknown", busy=False)
 
 
 class KioskWindow(QWidget):
@@ -84,6 +88,10 @@ class KioskWindow(QWidget):
         root.addWidget(self.banner_strip)
         root.addWidget(self.stack, 1)
 
+        # Until the runner's first view: "connecting", drawn but not remembered.
+        self._draw(_STARTING)
+        self._view = None
+
         app = QApplication.instance()
         if app is not None:
             app.installEventFilter(self)
@@ -107,6 +115,9 @@ class KioskWindow(QWidget):
     def render(self, view: BoothView) -> None:  # type: ignore[override]
         """Draw ``view``. Drawing the same view again changes nothing."""
         self._view = view
+        self._draw(view)
+
+    def _draw(self, view: BoothView) -> None:
         lang = self.lang
         self.status.draw(view, lang)
         if view.notice:
@@ -146,8 +157,7 @@ class KioskWindow(QWidget):
     def set_lang(self, lang: Lang) -> None:
         if lang != self.lang:
             self.lang = lang
-            if self._view is not None:
-                self.render(self._view)
+            self._draw(self._view or _STARTING)
 
     def toggle_lang(self) -> None:
         self.set_lang(other_lang(self.lang))

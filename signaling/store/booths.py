@@ -201,7 +201,8 @@ class BoothOps(StoreBase):
             return [_booth_record(b) for b in booths]
 
     async def revoked_among(self, booth_ids: Iterable[str]) -> set[str]:
-        """The ids among ``booth_ids`` that must not stay connected: revoked or unknown."""
+        """The ids among ``booth_ids`` that must not stay connected: revoked, unknown, or
+        without a device token (re-issued for enrollment)."""
         wanted = set(booth_ids)
         if not wanted:
             return set()
@@ -209,7 +210,11 @@ class BoothOps(StoreBase):
             live = set(
                 (
                     await s.scalars(
-                        select(Booth.id).where(Booth.id.in_(wanted), Booth.revoked_at.is_(None))
+                        select(Booth.id).where(
+                            Booth.id.in_(wanted),
+                            Booth.revoked_at.is_(None),
+                            Booth.token_hash.is_not(None),
+                        )
                     )
                 ).all()
             )

@@ -262,9 +262,6 @@ async def test_booth_reissue_gives_a_new_code_and_stops_the_old_token(
     assert (await retry.hello(enrolled["token"]))["data"]["subject"]["id"] == booth_id
 
 
-@pytest.mark.xfail(strict=True, reason="hub.check_revision only drops booths that "
-                   "store.revoked_among reports (revoked or deleted); a booth whose device "
-                   "token was cleared by a reissue from another process stays connected")
 async def test_booth_reissue_from_the_cli_closes_the_live_booth_4403(
         cli_hub: HubEnv, capsys: pytest.CaptureFixture[str]) -> None:
     data = str(cli_hub.settings.data_dir)

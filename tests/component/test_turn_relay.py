@@ -18,11 +18,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aioice import stun, turn
 from aiortc import RTCIceTransportPolicy, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack, VideoStreamTrack
 
 from booth_client.media import ice_configuration
 from signaling.turn import turn_credential
+from tests.conftest import need
 from tests.harness import HubEnv
 from tests.turnserver import (
     LOOPBACK_TEMPLATE,
@@ -173,11 +175,12 @@ async def test_call_relayed_through_coturn_with_hub_credentials(
             assert re.search(rf"user <{re.escape(username)}>.*ALLOCATE processed, success",
                              log), log[-3000:]
     finally:
+        for maybe_pc in (booth_pc, agent_pc):
+            if maybe_pc is not None:
+                await maybe_pc.close()
         for task in readers:
             task.cancel()
-        for pc in (booth_pc, agent_pc):
-            if pc is not None:
-                await pc.close()
+        await asyncio.gather(*readers, return_exceptions=True)
         await env.stop()
 
 
@@ -228,6 +231,33 @@ async def test_coturn_refuses_bad_credentials(turn_server: TurnServer, case: str
             await pc.close()
 
 
+async def test_allocation_outlives_its_credential(turn_server: TurnServer) -> None:
+    """The expiry gates new allocations only: a call longer than turn_ttl_s keeps its relay
+    (coturn 4.6.1 still accepts Refresh and ChannelBind on the allocation afterwards)."""
+    cred = turn_credential(turn_server.secret, "booth-long-call", time.time(), 1)
+    transport, _ = await turn.create_turn_endpoint(
+        asyncio.DatagramProtocol, ("127.0.0.1", turn_server.port), cred.username,
+        cred.credential)
+    # aioice keeps the TURN client protocol private; Refresh/ChannelBind need it
+    client = transport._TurnTransport__inner_protocol  # type: ignore[attr-defined]
+    try:
+        # coturn compares whole seconds and still admits the expiry second + 1
+        await asyncio.sleep(max(0.0, cred.expires_at + 2.5 - time.time()))
+        refresh = stun.Message(message_method=stun.Method.REFRESH,
+                               message_class=stun.Class.REQUEST)
+        refresh.attributes["LIFETIME"] = 600
+        response, _ = await asyncio.wait_for(client.request_with_retry(refresh), 5)
+        assert response.attributes["LIFETIME"] == 600
+        await asyncio.wait_for(client.channel_bind(0x4001, ("127.0.0.1", 40000)), 5)
+    finally:
+        transport.close()
+    # a new allocation with the same, now expired, credential is refused
+    with pytest.raises(stun.TransactionFailed):
+        await asyncio.wait_for(turn.create_turn_endpoint(
+            asyncio.DatagramProtocol, ("127.0.0.1", turn_server.port), cred.username,
+            cred.credential), 5)
+
+
 def _conf_lines(text: str) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     for raw in text.splitlines():
@@ -260,7 +290,8 @@ def test_loopback_template_renders(tmp_path: Path) -> None:
 def _coturn_options() -> set[str]:
     binary = turnserver_binary()
     if binary is None:
-        pytest.skip("coturn is not installed")
+        need("coturn (Debian package coturn)")
+        raise AssertionError("unreachable")
     out = subprocess.run([binary, "-h"], capture_output=True, text=True, timeout=10)
     return set(re.findall(r"--([a-z0-9_-]+)", out.stdout + out.stderr))
 
@@ -289,6 +320,38 @@ def test_conf_files_use_only_known_options(conf: Path) -> None:
             assert _valid_peer_range(value), (key, value)
 
 
+IPAddr = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+def _coturn_less_eq(a: IPAddr, b: IPAddr) -> bool:
+    """coturn 4.6's ``addr_less_eq``: across families every IPv4 sorts below every IPv6."""
+    if a.version != b.version:
+        return a.version < b.version
+    return int(a) <= int(b)
+
+
+def _coturn_in_range(value: str, addr: IPAddr) -> bool:
+    """coturn 4.6's ``ioa_addr_in_range``: an all-zero bound means "no bound"."""
+    first, _, last = value.partition("-")
+    lo, hi = ipaddress.ip_address(first), ipaddress.ip_address(last or first)
+    if int(lo) != 0 and not _coturn_less_eq(lo, addr):
+        return False
+    return int(hi) == 0 or _coturn_less_eq(addr, hi)
+
+
+def _coturn_peer_ok(lines: list[tuple[str, str]], peer: str) -> bool:
+    """Whether coturn 4.6 relays to ``peer`` (whitelist first, then blacklist)."""
+    addr = ipaddress.ip_address(peer)
+    keys = {k for k, _ in lines}
+    if "no-multicast-peers" in keys and addr.is_multicast:
+        return False
+    if "allow-loopback-peers" not in keys and addr.is_loopback:
+        return False
+    if any(_coturn_in_range(v, addr) for k, v in lines if k == "allowed-peer-ip"):
+        return True
+    return not any(_coturn_in_range(v, addr) for k, v in lines if k == "denied-peer-ip")
+
+
 def test_production_conf_essentials() -> None:
     lines = _conf_lines(PRODUCTION_CONF.read_text(encoding="utf-8"))
     conf = dict(lines)
@@ -301,14 +364,18 @@ def test_production_conf_essentials() -> None:
                 "stale-nonce", "min-port", "max-port"):
         assert conf.get(key), key
     assert "allow-loopback-peers" not in conf and "external-ip" not in conf
-    denied = [v for k, v in lines if k == "denied-peer-ip"]
     for private in ("10.1.2.3", "172.20.0.1", "192.168.1.1", "127.0.0.1", "100.64.0.1",
-                    "169.254.169.254", "fd00::1", "::1"):
-        addr = ipaddress.ip_address(private)
-        assert any(_in_range(addr, v) for v in denied), private
+                    "169.254.169.254", "0.0.0.1", "224.0.0.1", "::1", "fd00::1", "fe80::1",
+                    "::ffff:10.0.0.1", "::ffff:127.0.0.1", "::10.0.0.1", "64:ff9b::a00:1",
+                    "2002:a00:1::"):
+        assert not _coturn_peer_ok(lines, private), private
+    for public in ("1.2.3.4", "114.114.114.114", "223.5.5.5", "8.8.8.8", "100.128.0.1",
+                   "2400:3200::1", "2408:8000::1"):
+        assert _coturn_peer_ok(lines, public), public
 
 
-def _in_range(addr: ipaddress.IPv4Address | ipaddress.IPv6Address, value: str) -> bool:
-    first, _, last = value.partition("-")
-    a, b = ipaddress.ip_address(first), ipaddress.ip_address(last or first)
-    return a.version == addr.version and a <= addr <= b  # type: ignore[operator]
+def test_loopback_conf_relays_only_to_loopback(tmp_path: Path) -> None:
+    lines = _conf_lines(render_loopback_config(3478, "x", tmp_path))
+    assert _coturn_peer_ok(lines, "127.0.0.1")
+    for other in ("127.0.0.2", "10.0.0.1", "1.2.3.4", "::1", "2400:3200::1", "::ffff:1.2.3.4"):
+        assert not _coturn_peer_ok(lines, other), other

@@ -15,6 +15,8 @@ from tests.ui.helpers import click, find_button, find_label, screen_texts, visib
 
 
 def test_connecting_disabled_and_unenrolled(window: KioskWindow) -> None:
+    assert window.view() is None  # nothing from the runner yet: "connecting"
+    assert "正在连接服务中心…" in screen_texts(window)
     booth = Booth()
     window.render(booth.connecting())
     assert "正在连接服务中心…" in screen_texts(window)

@@ -318,13 +318,15 @@ async def test_revoked_booth(store: Store) -> None:
     booth_id, code = await store.create_booth("甲", "1")
     _, token = await store.enroll(code, {})
     pending_id, pending_code = await store.create_booth("乙", "1")
-    assert await store.revoked_among([booth_id, pending_id, "bth_gone"]) == {"bth_gone"}
+    # a booth without a device token (never enrolled, or re-issued) cannot stay connected
+    assert await store.revoked_among([booth_id, pending_id, "bth_gone"]) == {
+        pending_id, "bth_gone"}
 
     assert await store.revoke_booth(booth_id) is True
     assert await store.revoke_booth(booth_id) is False
     assert await store.resolve_token(token) is None
     assert (await store.get_booth(booth_id)).revoked
-    assert await store.revoked_among([booth_id, pending_id]) == {booth_id}
+    assert await store.revoked_among([booth_id, pending_id]) == {booth_id, pending_id}
     with pytest.raises(Revoked):
         await store.rotate_booth_token(booth_id)
     with pytest.raises(Revoked):

@@ -283,11 +283,13 @@ export function emptyStats() {
 export function summarize(report, prev, nowMs) {
   let inbound = null;
   let transport = null;
+  let remoteRtt = null; // RTCP-based, where the pair has no currentRoundTripTime (Firefox)
   const pairs = [];
   report.forEach((s) => {
     if (s.type === "inbound-rtp" && (s.kind || s.mediaType) === "video") inbound = s;
     else if (s.type === "transport") transport = s;
     else if (s.type === "candidate-pair") pairs.push(s);
+    else if (s.type === "remote-inbound-rtp" && typeof s.roundTripTime === "number") remoteRtt = s.roundTripTime;
   });
   let pair = transport && transport.selectedCandidatePairId ? report.get(transport.selectedCandidatePairId) : null;
   if (!pair) pair = pairs.find((p) => p.selected) || pairs.find((p) => p.nominated && p.state === "succeeded") || null;
@@ -310,6 +312,7 @@ export function summarize(report, prev, nowMs) {
     if (dt > 0) out.kbps = Math.max(0, ((raw.bytes - prev.bytes) * 8) / dt / 1000);
   }
   if (pair && typeof pair.currentRoundTripTime === "number") out.rttMs = pair.currentRoundTripTime * 1000;
+  else if (remoteRtt !== null) out.rttMs = remoteRtt * 1000;
   if (pair) {
     const local = report.get(pair.localCandidateId);
     const remote = report.get(pair.remoteCandidateId);

@@ -16,7 +16,7 @@ const ABUSE_BACKOFF_MS = 30000;
  * then goes back to the login screen.
  */
 export class Connection {
-  constructor({ url, token, onFrame, onWelcome, onStatus, onFatal }) {
+  constructor({ url, token, sessionId = null, onFrame, onWelcome, onStatus, onFatal }) {
     this.url = url;
     this.token = token;
     this.onFrame = onFrame;
@@ -26,7 +26,7 @@ export class Connection {
     this.pending = new Pending();
     this.ws = null;
     this.ready = false; // a welcome was received on the current socket
-    this.sessionId = null;
+    this.sessionId = sessionId; // resumed on every hello
     this.attempt = 0;
     this.stopped = true;
     this.retryTimer = null;

@@ -51,6 +51,9 @@ const zh = {
   "idle.away.body": "点击右上角“置为空闲”开始接听。",
   "idle.offline.title": "未连接",
   "idle.offline.body": "正在连接服务器…",
+  "idle.count": "今日已办",
+  "idle.avg": "平均通话时长",
+  "idle.waiting": "全部排队",
 
   "offer.title": "来电",
   "offer.ticket": "票号",
@@ -180,6 +183,9 @@ const en = {
   "idle.away.body": "Press “Go available” (top right) to take calls.",
   "idle.offline.title": "Not connected",
   "idle.offline.body": "Connecting to the server…",
+  "idle.count": "Handled today",
+  "idle.avg": "Average call",
+  "idle.waiting": "Waiting in all queues",
 
   "offer.title": "Incoming call",
   "offer.ticket": "Ticket",

@@ -78,6 +78,7 @@ export function notice(draft, key, params = {}, level = "info") {
 // ---------------------------------------------------------------- session storage
 
 const AUTH_KEY = "xiaowu.seat.auth";
+const SESSION_KEY = "xiaowu.seat.session";
 const HISTORY_PREFIX = "xiaowu.seat.history.";
 
 export function loadAuth() {
@@ -93,8 +94,20 @@ export function loadAuth() {
 export function saveAuth(auth) {
   try {
     if (auth) sessionStorage.setItem(AUTH_KEY, JSON.stringify(auth));
-    else sessionStorage.removeItem(AUTH_KEY);
+    else {
+      sessionStorage.removeItem(AUTH_KEY);
+      sessionStorage.removeItem(SESSION_KEY);
+    }
   } catch (_) { /* storage disabled */ }
+}
+
+/** The hub session id, so that a reload of the page resumes the session (`hello.resume`). */
+export function loadSessionId() {
+  try { return sessionStorage.getItem(SESSION_KEY) || null; } catch (_) { return null; }
+}
+
+export function saveSessionId(id) {
+  try { sessionStorage.setItem(SESSION_KEY, id); } catch (_) { /* ignore */ }
 }
 
 /** Today's handled calls of this browser tab (sessionStorage: gone with the tab). */

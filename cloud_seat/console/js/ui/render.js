@@ -61,6 +61,7 @@ function renderHeader(state, t) {
   setDisabled(away, locked || s === "away");
   setAttr(avail, "aria-pressed", s === "available");
   setAttr(away, "aria-pressed", s === "away");
+  setDisabled($("btn-logout"), Boolean(state.call));
 
   setAttr($("conn-dot"), "data-phase", state.conn.phase);
   setText($("clock"), timeOfDay(state.now, true));
@@ -94,6 +95,11 @@ function renderIdle(state, t) {
   if (state.conn.phase === "open" && state.agent.state === "offline") which = "away";
   setText($("idle-title"), t(`idle.${which}.title`));
   setText($("idle-body"), t(`idle.${which}.body`));
+  const { history } = state;
+  setText($("idle-count"), history.length);
+  const total = history.reduce((sum, h) => sum + h.durationS, 0);
+  setText($("idle-avg"), history.length ? clockDuration(total / history.length) : "—");
+  setText($("idle-waiting"), state.queue.departments.reduce((sum, d) => sum + d.waiting, 0));
 }
 
 function renderOffer(state, t) {
