@@ -43,6 +43,7 @@ __all__ = [
     "raise_nofile",
     "serve_bare",
     "summary",
+    "wait_quiet",
 ]
 
 NOFILE = 65536
@@ -109,6 +110,22 @@ def machine_cpu_s() -> float:
         return 0.0
     idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
     return (sum(fields[:8]) - idle) / _CLK_TCK
+
+
+async def wait_quiet(limit_s: float, busy_pct: float = 25.0) -> dict[str, Any]:
+    """Wait (at most ``limit_s``) until other processes use < ``busy_pct`` of one core over
+    5 s: the machine may be shared (test suites, browsers) and the numbers mean little then.
+    With ``limit_s`` 0, only samples the load for 1 s."""
+    t0, sample = time.perf_counter(), 5.0 if limit_s > 0 else 1.0
+    while True:
+        before = machine_cpu_s()
+        await asyncio.sleep(sample)
+        busy = 100 * (machine_cpu_s() - before) / sample
+        waited = time.perf_counter() - t0
+        if busy < busy_pct or waited >= limit_s:
+            return {"busy_pct_of_one_core": round(busy, 1), "waited_s": round(waited, 1),
+                    "quiet": busy < busy_pct}
+        await asyncio.sleep(5.0)
 
 
 def _cpu_model() -> str:

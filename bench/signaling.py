@@ -26,11 +26,13 @@ import argparse
 import asyncio
 import contextlib
 import hashlib
+import itertools
 import json
 import multiprocessing as mp
 import os
 import queue
 import signal
+import statistics
 import sys
 import tempfile
 import time
@@ -58,6 +60,7 @@ from bench._common import (  # noqa: E402
     raise_nofile,
     serve_bare,
     summary,
+    wait_quiet,
 )
 
 MARK = "candidate:bench "
@@ -75,6 +78,7 @@ class Config:
     duration_s: float
     throughput_s: float
     windows: tuple[int, ...]
+    rounds: int
     workers: int
     connect_concurrency: int
     max_s: float
@@ -125,21 +129,6 @@ def start_hub(tmp: Path, cfg: Config, children: list[Child]) -> tuple[Child, int
     children.append(hub)
     hub.wait_port(port, 60)
     return hub, port, settings
-
-
-async def wait_quiet(limit_s: float, busy_pct: float = 25.0) -> dict[str, Any]:
-    """Wait (at most ``limit_s``) until other processes use < ``busy_pct`` of one core over
-    5 s: the machine may be shared (test suites, browsers) and the numbers mean little then."""
-    t0 = time.perf_counter()
-    while True:
-        before = machine_cpu_s()
-        await asyncio.sleep(5.0)
-        busy = 100 * (machine_cpu_s() - before) / 5.0
-        waited = time.perf_counter() - t0
-        if busy < busy_pct or waited >= limit_s:
-            return {"busy_pct_of_one_core": round(busy, 1), "waited_s": round(waited, 1),
-                    "quiet": busy < busy_pct}
-        await asyncio.sleep(5.0)
 
 
 def _source_digest() -> str:
@@ -323,28 +312,38 @@ async def run_flood(pairs: list[Pair], duration: float, window: int, pid: int) -
         async with asyncio.timeout(10):
             await asyncio.gather(*tasks, return_exceptions=True)
     return {"window_per_pair": window, "seconds": round(elapsed, 2),
-            "delivered_msgs_per_s": round(got / elapsed, 1), **await _finish(pairs, elapsed, cpu)}
+            "delivered_msgs_per_s": round(got / elapsed, 1),
+            "server_cpu_us_per_msg": round(1e6 * cpu[0] / got, 1) if got else None,
+            **await _finish(pairs, elapsed, cpu)}
 
 
 async def measure_relay(cfg: Config, sides: dict[str, tuple[list[Pair], int]]) -> dict[str, Any]:
-    """The same runs for each relay (``name -> (pairs, server pid)``), interleaved so that
-    a change in the machine's load hits both alike."""
-    out: dict[str, Any] = {name: {"pairs": len(pairs)} for name, (pairs, _) in sides.items()}
+    """The same runs for each relay (``name -> (pairs, server pid)``), interleaved (and
+    repeated ``rounds`` times) so that a change in the machine's other load hits both alike.
+    Besides msg/s, each unthrottled run reports the server's CPU per message, which does
+    not depend on how much CPU other processes left it."""
+    out: dict[str, Any] = {name: {"pairs": len(pairs), "unthrottled": []}
+                           for name, (pairs, _) in sides.items()}
     for name, (pairs, pid) in sides.items():
         out[name]["fixed_rate"] = await run_rate(pairs, cfg.rate, cfg.duration_s, pid)
-    for window in cfg.windows:
+    for _, window in itertools.product(range(cfg.rounds), cfg.windows):
         for name, (pairs, pid) in sides.items():
-            out[name].setdefault("unthrottled", []).append(
-                await run_flood(pairs, cfg.throughput_s, window, pid))
+            out[name]["unthrottled"].append(await run_flood(pairs, cfg.throughput_s, window, pid))
     for name, (_, pid) in sides.items():
         floods = out[name]["unthrottled"]
         out[name]["peak_msgs_per_s"] = max(f["delivered_msgs_per_s"] for f in floods)
+        out[name]["server_cpu_us_per_msg_best"] = min(f["server_cpu_us_per_msg"] for f in floods)
         out[name]["server_rss_kb"] = proc_rss_kb(pid)
     hub, bare = out["hub"], out["bare"]
     out["throughput_ratio"] = round(hub["peak_msgs_per_s"] / bare["peak_msgs_per_s"], 3)
     out["throughput_ratio_by_window"] = {
-        str(h["window_per_pair"]): round(h["delivered_msgs_per_s"] / b["delivered_msgs_per_s"], 3)
-        for h, b in zip(hub["unthrottled"], bare["unthrottled"], strict=True)}
+        str(w): round(statistics.median(
+            h["delivered_msgs_per_s"] / b["delivered_msgs_per_s"]
+            for h, b in zip(hub["unthrottled"], bare["unthrottled"], strict=True)
+            if h["window_per_pair"] == w), 3)
+        for w in cfg.windows}
+    out["cpu_per_msg_ratio_bare_vs_hub"] = round(
+        bare["server_cpu_us_per_msg_best"] / hub["server_cpu_us_per_msg_best"], 3)
     out["frame"] = "call.ice, no id, candidate 'candidate:bench <seq> <perf_counter_ns>'"
     return out
 
@@ -420,6 +419,7 @@ async def connection_phase(cfg: Config, hub: Child, base: str, tokens: list[str]
         "dropped_during_hold": total["dropped"], "drop_close_codes": dict(total["close_codes"]),
         "all_connected_after_s": round(all_up_s, 2),
         "hub_cpu_s_connecting": round(connect_cpu, 2),
+        "hub_cpu_ms_per_hello": round(1000 * connect_cpu / max(1, total["connected"]), 2),
         "clients_cpu_s_connecting": round(total["connect_cpu_s"], 2),
         "connect_ms": summary(total["connect_ms"]), "hello_ms": summary(total["hello_ms"]),
         "ping_pong_ms": summary(total["ping_ms"]),
@@ -427,7 +427,8 @@ async def connection_phase(cfg: Config, hub: Child, base: str, tokens: list[str]
         "healthz_ms": summary(health_ms), "healthz_failures": health_fail,
         "hub_cpu_pct_during_hold": round(hub_cpu, 1),
         "clients_cpu_pct_during_hold": round(100 * total["hold_cpu_s"] / hold_wall, 1),
-        "machine_busy_pct_during_hold": round(100 * machine / hold_wall, 1),
+        "other_cpu_pct_during_hold": round(100 * max(
+            0.0, machine - hub_cpu * hold_wall / 100 - total["hold_cpu_s"]) / hold_wall, 1),
         "hub_rss_kb_peak": peak[0],
     }
 
@@ -444,6 +445,7 @@ async def run(cfg: Config, tmp: Path, children: list[Child], procs: list[Any]) -
         timings[name], t = round(time.perf_counter() - t, 1), time.perf_counter()
 
     out["machine"]["quiet_wait"] = await wait_quiet(cfg.wait_quiet_s)
+    lap("quiet_wait")
     prov = await provision(tmp / "data", cfg.connections + cfg.pairs, cfg.pairs)
     out["provisioning"] = prov["stats"]
     lap("provision")
@@ -476,7 +478,8 @@ async def run(cfg: Config, tmp: Path, children: list[Child], procs: list[Any]) -
             await asyncio.to_thread(bare.stop)  # keep our loop serving its closing handshakes
         lap("relay")
     conns = await connection_phase(cfg, hub, base, prov["tokens"][cfg.pairs:], procs)
-    out["connections"] = {**conns, "hub_rss_kb_idle": rss_idle}
+    out["connections"] = {**conns, "hub_rss_kb_idle": rss_idle, "hub_rss_kb_per_connection": round(
+        (conns["hub_rss_kb_peak"] - (rss_idle or 0)) / max(1, conns["connected"]), 1)}
     lap("connections")
     out["hub"] = {"settings_env": settings, "source_sha256": _source_digest(),
                   "rss_kb_end": proc_rss_kb(hub.pid),
@@ -508,9 +511,10 @@ def parse_args(argv: list[str] | None) -> Config | None:
     ap.add_argument("--pairs", type=int, default=10)
     ap.add_argument("--rate", type=float, default=1000.0, help="msg/s in all, fixed-rate run")
     ap.add_argument("--duration-s", type=float, default=10.0, help="fixed-rate run")
-    ap.add_argument("--throughput-s", type=float, default=5.0, help="each unthrottled run")
+    ap.add_argument("--throughput-s", type=float, default=4.0, help="each unthrottled run")
     ap.add_argument("--windows", default="32,256,1024",
                     help="frames in flight per pair, one unthrottled run each")
+    ap.add_argument("--rounds", type=int, default=2, help="repeats of the unthrottled runs")
     ap.add_argument("--workers", type=int, default=3, help="client processes, connections")
     ap.add_argument("--connect-concurrency", type=int, default=120,
                     help="connects in flight over all workers (the hub's listen backlog is 128)")
@@ -525,15 +529,15 @@ def parse_args(argv: list[str] | None) -> Config | None:
         return None
     if a.quick:
         a.connections, a.hold_s, a.heartbeat_s, a.pairs, a.windows = 200, 3.0, 1, 4, "256"
-        a.duration_s, a.throughput_s, a.workers = 2.0, 1.5, 2
+        a.duration_s, a.throughput_s, a.workers, a.rounds = 2.0, 1.5, 2, 1
     windows = tuple(int(w) for w in a.windows.split(","))
-    if min(a.connections, a.pairs, a.heartbeat_s, *windows) < 1 or min(a.rate,
-                                                                        a.duration_s) <= 0:
+    if min(a.connections, a.pairs, a.heartbeat_s, a.rounds, *windows) < 1 or min(
+            a.rate, a.duration_s, a.throughput_s) <= 0:
         ap.error("counts, windows, rate and durations must be positive")
     max_s = a.max_s or (300 + a.wait_quiet_s + a.connections * 0.03 + a.duration_s * 2
-                        + a.hold_s + len(windows) * 2 * (a.throughput_s + 5))
+                        + a.hold_s + a.rounds * len(windows) * 2 * (a.throughput_s + 5))
     return Config(a.connections, a.hold_s, a.heartbeat_s, a.pairs, a.rate, a.duration_s,
-                  a.throughput_s, windows, a.workers, a.connect_concurrency, max_s,
+                  a.throughput_s, windows, a.rounds, a.workers, a.connect_concurrency, max_s,
                   a.wait_quiet_s, a.quick)
 
 

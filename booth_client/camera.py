@@ -22,7 +22,9 @@ reads it in a worker thread, one call at a time).
 
 from __future__ import annotations
 
+import logging
 import os
+import re
 import sys
 import time
 from collections.abc import Callable
@@ -42,9 +44,12 @@ __all__ = [
     "FileCamera",
     "Image",
     "SyntheticCamera",
+    "device_target",
     "open_camera",
     "unavailable_frame",
 ]
+
+log = logging.getLogger(__name__)
 
 CameraStatus = Literal["ok", "missing", "error"]
 """What the booth reports as ``booth.status.camera`` (protocol v1)."""
@@ -232,9 +237,12 @@ class DeviceCamera:
     rate only compressed), ``width`` x ``height`` and ``fps``, then records
     what the device actually gave in ``actual_width``, ``actual_height``,
     ``actual_fps`` and ``actual_fourcc``. Frames are fitted to ``width`` x
-    ``height`` whatever the device gives. A missing device raises
-    :class:`CameraUnavailable` from :meth:`open`; a failed read (unplugged)
-    raises it from :meth:`read`. ``read()`` blocks until the device has a frame.
+    ``height`` whatever the device gives. A device path is opened by its index
+    (see :func:`device_target`), so a stable ``/dev/v4l/by-id/…`` name works.
+    A missing device raises :class:`CameraUnavailable` from :meth:`open`; a
+    failed read (unplugged) raises it from :meth:`read` and releases the
+    device, so the next :meth:`open` starts afresh. ``read()`` blocks until the
+    device has a frame.
     """
 
     def __init__(self, device: int | str, width: int = 1280, height: int = 720,
@@ -270,8 +278,9 @@ class DeviceCamera:
         node = self._node()
         if node is not None and not os.path.exists(node):
             raise CameraUnavailable(f"{self.name}: no such device {node}")
+        target = device_target(self.device)
         try:
-            cap = cv2.VideoCapture(self.device, self.api_preference)
+            cap = cv2.VideoCapture(target, self.api_preference)
             if not cap.isOpened():
                 cap.release()
                 raise CameraUnavailable(f"{self.name}: the device would not open")
@@ -291,6 +300,9 @@ class DeviceCamera:
         except cv2.error as exc:
             raise CameraError(f"{self.name}: OpenCV failed: {exc}") from exc
         self._cap = cap
+        log.info("camera %s: asked for %dx%d@%g%s, got %sx%s@%s %s", self.name, self.width,
+                 self.height, self.fps, " MJPG" if self.mjpeg else "", self.actual_width,
+                 self.actual_height, self.actual_fps, self.actual_fourcc)
 
     def read(self) -> Image:
         if self._cap is None:
@@ -298,6 +310,7 @@ class DeviceCamera:
         try:
             ok, frame = self._cap.read()
             if not ok or frame is None:
+                self.close()  # dead: a later open() starts afresh
                 raise CameraUnavailable(f"{self.name}: no frame from the device (unplugged?)")
             return fit_frame(frame, self.width, self.height)
         except cv2.error as exc:
@@ -312,6 +325,20 @@ class DeviceCamera:
                 cap.release()
             except cv2.error:
                 pass
+
+
+def device_target(device: int | str) -> int | str:
+    """What to hand ``cv2.VideoCapture`` for ``device``.
+
+    A V4L2 node path (``/dev/video2``, or a stable symlink to one such as
+    ``/dev/v4l/by-id/usb-…-video-index0``) becomes its index: OpenCV's V4L2
+    backend may refuse to open by name (opencv-python 5 logs "can't be used to
+    capture by name"). Anything else is passed through.
+    """
+    if isinstance(device, int):
+        return device
+    match = re.fullmatch(r"/dev/video(\d+)", os.path.realpath(device))
+    return int(match.group(1)) if match else device
 
 
 _SPECS = "'synthetic', 'file:PATH', 'device:N' or 'device:/dev/videoN'"

@@ -202,6 +202,7 @@ async def _run(args: argparse.Namespace) -> int:
     finally:
         with contextlib.suppress(Exception):
             track.stop()
+            await asyncio.wait_for(track.wait_closed(), 5)
     return 3 if runner.disabled_reason else 0
 
 

@@ -193,6 +193,8 @@ class CameraTrack(VideoStreamTrack):
 
     async def _camera_frame(self) -> VideoFrame | None:
         """A frame from the camera, or ``None`` to send the unavailable picture."""
+        if self._stopped:
+            return None
         loop = asyncio.get_running_loop()
         if self._job is None:
             if self.last_status is None:

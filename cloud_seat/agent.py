@@ -62,6 +62,9 @@ CLIENT = "xiaowu-seat/0.1.0"
 EventCallback = Callable[[dict[str, Any]], None]
 _Job = Callable[[], Awaitable[None]]
 _RTC_ERRORS = (ValueError, InternalError, InvalidAccessError, InvalidStateError)
+# Timeouts use ``asyncio.timeout`` rather than ``asyncio.wait_for``: on Python 3.11,
+# ``wait_for`` swallows a cancellation that arrives as the awaited thing completes
+# (CPython gh-86296), and a loop around it then never ends.
 
 
 class SeatError(Exception):
@@ -165,6 +168,7 @@ class HeadlessAgent:
         self.user_id: str | None = None
         self.connected = False
         self.pending_offer: str | None = None
+        self.waiting: dict[str, int] = {}  # tickets waiting per department (queue.snapshot)
         self.events: deque[dict[str, Any]] = deque(maxlen=1000)
 
         self._token: str | None = None
@@ -242,7 +246,8 @@ class HeadlessAgent:
                 raise TimeoutError(f"condition not met within {timeout}s; last events {recent}")
             self._changed.clear()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._changed.wait(), min(remaining, 0.5))
+                async with asyncio.timeout(min(remaining, 0.5)):
+                    await self._changed.wait()
 
     async def accept_offer(self, offer_id: str | None = None) -> bool:
         """Accept ``offer_id`` (default: the pending offer). True if the hub agreed."""
@@ -346,12 +351,8 @@ class HeadlessAgent:
         beat: asyncio.Task[None] | None = None
         welcomed = False
         try:
-            welcome = await self._hello()
+            welcome = await self._hello()  # the reader already ran _welcomed
             welcomed = True
-            self.session_id, self.connected = welcome.session_id, True
-            self._emit({"event": "welcome", "session_id": welcome.session_id,
-                        "resumed": welcome.resumed, "call_id": welcome.restored.call_id})
-            self._after_welcome(welcome)
             beat = self._spawn(self._heartbeat(welcome.heartbeat_s), "seat-heartbeat")
             stopping = self._spawn(self._stopped.wait(), "seat-stop-wait")
             await asyncio.wait({reader, stopping}, return_when=asyncio.FIRST_COMPLETED)
@@ -375,7 +376,8 @@ class HeadlessAgent:
                     fut.set_exception(_Disconnected("the hub connection closed"))
             self._pending.clear()
             self._ws = None
-            self._emit({"event": "disconnected", "code": ws.close_code})
+            code = int(ws.close_code) if ws.close_code is not None else None
+            self._emit({"event": "disconnected", "code": code})
         return welcomed, ws.close_code
 
     async def _hello(self) -> p.Welcome:
@@ -395,7 +397,10 @@ class HeadlessAgent:
             raise _Disconnected(f"hello refused: {err.code}: {err.message}")
         raise _Disconnected("hello refused")
 
-    def _after_welcome(self, welcome: p.Welcome) -> None:
+    def _welcomed(self, welcome: p.Welcome) -> None:
+        self.session_id, self.connected = welcome.session_id, True
+        self._emit({"event": "welcome", "session_id": welcome.session_id,
+                    "resumed": welcome.resumed, "call_id": welcome.restored.call_id})
         call = self._call
         if call is not None:
             call_id = call.stats.call_id
@@ -427,19 +432,28 @@ class HeadlessAgent:
                 except p.ProtocolError as exc:
                     self._emit({"event": "warning", "message": f"unreadable frame: {exc}"})
                     continue
-                if frame.type == "agent.state":
-                    data = p.parse_data(frame, p.AgentStateEvent)
-                    self.state = data.state
-                    self._emit({"event": "agent.state", "state": data.state,
-                                "reason": data.reason})
-                fut = self._pending.pop(frame.re, None) if frame.re is not None else None
-                if fut is not None:
-                    if not fut.done():
-                        fut.set_result(frame)
-                    if frame.type == "error":
-                        self._emit_error(frame)
-                    continue
-                self._dispatch(frame)
+                try:
+                    self._on_frame(frame)
+                except Exception as exc:  # a bug in one handler must not drop the link
+                    log.exception("seat: handling %s failed", frame.type)
+                    self._emit({"event": "error", "code": "seat", "message": repr(exc)[:300]})
+
+    def _on_frame(self, frame: p.Frame) -> None:
+        if frame.type == "welcome":
+            # here, not in _connection: the pushes right behind it come next
+            self._welcomed(p.parse_data(frame, p.Welcome))
+        elif frame.type == "agent.state":
+            data = p.parse_data(frame, p.AgentStateEvent)
+            self.state = data.state
+            self._emit({"event": "agent.state", "state": data.state, "reason": data.reason})
+        fut = self._pending.pop(frame.re, None) if frame.re is not None else None
+        if fut is None:
+            self._dispatch(frame)
+            return
+        if not fut.done():
+            fut.set_result(frame)
+        if frame.type == "error":
+            self._emit_error(frame)
 
     def _dispatch(self, frame: p.Frame) -> None:
         """Handle one pushed event; anything that awaits goes to a task or the media queue."""
@@ -458,8 +472,10 @@ class HeadlessAgent:
             self._emit({"event": "ticket.withdrawn", "offer_id": data.offer_id,
                         "reason": data.reason})
         elif isinstance(data, p.QueueSnapshot):
-            self._emit({"event": "queue", "waiting": {d.id: d.waiting for d in data.departments
-                                                      if d.waiting}})
+            waiting = {d.id: d.waiting for d in data.departments if d.waiting}
+            if waiting != self.waiting:
+                self.waiting = waiting
+                self._emit({"event": "queue", "waiting": waiting})
         elif isinstance(data, p.CallPeer):
             self._emit({"event": "call.peer", "call_id": data.call_id, "state": data.state})
         elif isinstance(data, p.CallStart):
@@ -483,7 +499,8 @@ class HeadlessAgent:
         self._pending[msg_id] = fut
         try:
             await ws.send(p.encode(mtype, data, id=msg_id))
-            return await asyncio.wait_for(fut, timeout)
+            async with asyncio.timeout(timeout):
+                return await fut
         except websockets.ConnectionClosed as exc:
             raise _Disconnected(f"the hub connection closed: {exc}") from exc
         finally:
@@ -511,6 +528,13 @@ class HeadlessAgent:
                 self._emit({"event": "error", "code": "seat", "message": repr(exc)[:300]})
 
     async def _on_call_start(self, data: p.CallStart) -> None:
+        if self._call is not None and self._call.stats.call_id == data.call_id:
+            # The hub repeats call.start after every welcome while the call lasts (for a
+            # reloaded console). Keep the peer connection; take the fresh TURN credentials
+            # for the next rebuild.
+            self._call.ice_servers = list(data.ice_servers)
+            self._emit({"event": "call.start", "call_id": data.call_id, "repeat": True})
+            return
         if self._call is not None:
             old = p.CallEnded(call_id=self._call.stats.call_id, reason="superseded", by="hub")
             await self._on_call_ended(old)
@@ -752,7 +776,8 @@ class HeadlessAgent:
     async def _sleep(self, delay: float) -> None:
         """Sleep ``delay`` seconds, or less if stopped meanwhile."""
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._stopped.wait(), delay)
+            async with asyncio.timeout(delay):
+                await self._stopped.wait()
 
     def _spawn(self, coro: Awaitable[Any], name: str) -> asyncio.Task[Any]:
         task = asyncio.ensure_future(coro)

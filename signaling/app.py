@@ -54,7 +54,12 @@ def make_app(settings: Settings, *, seed: bool = True) -> web.Application:
             await hub.stop()
             await store.close()
 
+    async def close_connections(app: web.Application) -> None:
+        if HUB_KEY in app:
+            app[HUB_KEY].close_all()
+
     app.cleanup_ctx.append(hub_ctx)
+    app.on_shutdown.append(close_connections)
     app.router.add_get("/ws", ws_handler)
     app.router.add_routes(routes)
     _add_console(app)

@@ -114,6 +114,15 @@ class Hub:
             asyncio.create_task(self._revision_loop(), name="hub-revision"),
         ]
 
+    def close_all(self) -> None:
+        """Server shutdown: close every live connection with 1001 (going away).
+
+        Clients reconnect with ``resume``; after a restart the hub restores their
+        tickets and calls from the store (see :meth:`_restore`).
+        """
+        for conn in list(self.conns.values()):
+            conn.close(1001, "server shutting down")
+
     async def stop(self) -> None:
         for task in self._tasks:
             task.cancel()
@@ -196,8 +205,11 @@ class Hub:
             ]
             delay = min(1.0, max(0.0, min(deadlines, default=now + 1.0) - now))
             self._wake.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=delay + 0.005)
+            try:  # asyncio.timeout, unlike wait_for in 3.11, never swallows a cancellation
+                async with asyncio.timeout(delay + 0.005):
+                    await self._wake.wait()
+            except TimeoutError:
+                pass
             try:
                 await self.tick()
             except Exception:  # a bug in one tick must not stop the timers
@@ -310,6 +322,11 @@ class Hub:
             await self._apply(self.dispatcher.agent_online(sid, session.skills, now))
             if call is not None:
                 await self._apply(self.dispatcher.agent_back(sid, now))
+            elif resumed and session.info.pop("state_before_drop", "") in (
+                    "available", "offered"):
+                # a short network blip must not take an available agent out of rotation
+                await self._apply(self.dispatcher.set_agent_state(
+                    sid, q.AgentState.AVAILABLE, now, "resumed"))
         if call is not None:
             other_kind, other_id = call.other(call.party_of(kind, sid))
             self.push(other_kind, other_id, "call.peer",
@@ -330,6 +347,9 @@ class Hub:
                 self.push("agent", sid, "ticket.offer", self._offer_data(
                     view.offer_id, view.ticket_id, int(self.settings.offer_timeout_s)))
             self.push("agent", sid, "queue.snapshot", self._snapshot())
+            call = self.calls.of("agent", sid)
+            if call is not None:  # a reloaded console needs the call to answer the next offer
+                self.push("agent", sid, "call.start", self._call_start_for(call, "agent"))
 
     async def disconnected(self, session: Session, conn_seq: int) -> None:
         """A connection closed; hold the session for the grace period."""
@@ -346,6 +366,7 @@ class Hub:
                                                        q.TicketState.OFFERED):
                     await self._apply(self.dispatcher.suspend_ticket(live.ticket_id, now))
             elif kind == "agent":
+                held.info["state_before_drop"] = self.dispatcher.agent(sid).state.value
                 await self._apply(self.dispatcher.agent_gone(sid, now))
             elif kind == "admin":
                 self.sessions.close(held)
@@ -591,25 +612,32 @@ class Hub:
         await self.store.audit(f"agent:{agent_id}", "call.start", rec.id,
                                {"ticket_id": ticket_id, "booth_id": meta.booth_id,
                                 "number": meta.number, "wait_s": round(wait, 1)})
+        self.push("booth", meta.booth_id, "call.start", self._call_start_for(call, "booth"))
+        self.push("agent", agent_id, "call.start", self._call_start_for(call, "agent"))
+
+    def _call_start_for(self, call: Call, kind: str) -> p.CallStart:
+        """``call.start`` for one party, with fresh per-call TURN credentials."""
+        now = self.clock()
+        meta = self.tickets[call.ticket_id]
         svc = self.services.get(meta.service_id)
         svc_ref = p.ServiceRef(id=svc.service_id, name=svc.name,
                                department=svc.department_name) if svc else None
-        booth_name, region = self.booths.get(meta.booth_id, (meta.booth_id, ""))
-        agent_session = self.sessions.of("agent", agent_id)
-        agent_name = agent_session.name if agent_session else agent_id
-        for kind, sid, role, peer in (
-            ("booth", meta.booth_id, "offerer",
-             p.PeerInfo(kind="agent", id=agent_id, name=agent_name[:200])),
-            ("agent", agent_id, "answerer",
-             p.PeerInfo(kind="booth", id=meta.booth_id, name=booth_name[:200],
-                        region=region[:200], service=svc_ref, ticket_number=meta.number)),
-        ):
-            servers = ice_servers(self.settings.turn_urls, self.settings.stun_urls,
-                                  self.settings.turn_secret, f"{kind}-{sid}"[:60], now,
-                                  self.settings.turn_ttl_s)
-            self.push(kind, sid, "call.start", p.CallStart(
-                call_id=rec.id, ticket_id=ticket_id, role=role,
-                peer=peer, ice_servers=[p.IceServer.model_validate(s) for s in servers]))
+        if kind == "booth":
+            agent_session = self.sessions.of("agent", call.agent_id)
+            agent_name = agent_session.name if agent_session else call.agent_id
+            peer = p.PeerInfo(kind="agent", id=call.agent_id, name=agent_name[:200])
+            role, sid = "offerer", call.booth_id
+        else:
+            booth_name, region = self.booths.get(meta.booth_id, (meta.booth_id, ""))
+            peer = p.PeerInfo(kind="booth", id=meta.booth_id, name=booth_name[:200],
+                              region=region[:200], service=svc_ref, ticket_number=meta.number)
+            role, sid = "answerer", call.agent_id
+        servers = ice_servers(self.settings.turn_urls, self.settings.stun_urls,
+                              self.settings.turn_secret, f"{kind}-{sid}"[:60], now,
+                              self.settings.turn_ttl_s)
+        return p.CallStart(call_id=call.call_id, ticket_id=call.ticket_id, role=role,
+                           peer=peer, ice_servers=[p.IceServer.model_validate(x)
+                                                   for x in servers])
 
     async def _end_call(
         self, call: Call, reason: str, by: str, now: float,
@@ -674,8 +702,11 @@ class Hub:
                 elif eff.state in (q.TicketState.WAITING, q.TicketState.OFFERED):
                     pass  # transient; restored as waiting after a restart
             elif isinstance(eff, q.AgentStateChanged):
+                wrap = (int(self.settings.wrap_up_s) if eff.state is q.AgentState.WRAP_UP
+                        else None)
                 self.push("agent", eff.agent_id, "agent.state",
-                          p.AgentStateEvent(state=eff.state.value, reason=eff.reason))
+                          p.AgentStateEvent(state=eff.state.value, reason=eff.reason,
+                                            wrap_up_s=wrap))
             elif isinstance(eff, q.QueueChanged):
                 snapshot_due = True
         if snapshot_due:

@@ -292,6 +292,7 @@ class TicketUpdate(_Data):
 class AgentStateEvent(_Data):
     state: AgentStateName
     reason: ShortText | None = None
+    wrap_up_s: Annotated[int, Field(ge=0)] | None = None
 
 
 class TicketOffer(_Data):

@@ -727,6 +727,8 @@ FIELD_DOCS: dict[str, dict[str, str]] = {
     "AgentStateEvent": {
         "state": "The agent's current state.",
         "reason": "Why the state changed, when there is a reason to tell.",
+        "wrap_up_s": "With `wrap_up`: seconds of after-call work before the hub makes the "
+        "agent `available` again (send `agent.state available` to finish early).",
     },
     "TicketOffer": {
         "offer_id": "This offer; echo it in `ticket.accept` / `ticket.decline`.",

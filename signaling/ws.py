@@ -198,7 +198,7 @@ async def ws_handler(request: web.Request) -> web.WebSocketResponse:
             hub.bus.attach(addr, conn.send)
         await hub.after_welcome(session)
         await _serve(hub, ws, conn, session, budget)
-    except (TimeoutError, asyncio.CancelledError):
+    except TimeoutError:
         pass
     finally:
         for addr in sinks:

@@ -29,7 +29,7 @@ from cloud_seat.agent import AuthError, HeadlessAgent, ws_url
 from cloud_seat.ice import restore_host_addresses, restrict_host_addresses, rtc_configuration
 from cloud_seat.synthetic import SyntheticVideoTrack
 from signaling.protocol import IceServer
-from tests.harness import HubEnv
+from tests.harness import HubEnv, free_port
 from tests.turnserver import TurnServer
 from tests.wsclient import WsClient
 
@@ -306,10 +306,14 @@ async def test_seat_reconnects_resumes_and_keeps_its_call(
     welcome = [e for e in agent.events if e["event"] == "welcome"][-1]
     assert welcome["resumed"] is True and welcome["call_id"] == call_id
     assert agent.session_id == first_session and agent.current_call is stats
+    # the hub repeats call.start after the welcome: the same call goes on, same peer connection
+    await seats.wait(agent, lambda: any(e["event"] == "call.start" and e.get("repeat")
+                                        for e in agent.events))
     # media is peer to peer: it never stopped
     now = stats.frames_received
     await seats.wait(agent, lambda: stats.frames_received >= now + 5, MEDIA_TIMEOUT)
-    assert stats.gens == [0]
+    assert stats.gens == [0] and agent.current_call is stats
+    assert [s for _, s in stats.pc_states] == ["connecting", "connected"]
 
     assert await agent.end_call("done")
     await booth.expect("call.ended", call_id=call_id)
@@ -346,41 +350,112 @@ async def test_relay_only_seat_answers_with_relay_candidates_only(
         await env.stop()
 
 
-async def test_seat_rides_out_a_hub_restart_during_a_call(
-        env: HubEnv, seats: Seats, booth_peers: list[BoothPeer]) -> None:
-    agent = await seats.start("seat4")
-    _, token = await env.add_booth()
-    booth = await env.connect(token)
-    call_id = await _ticket_to_call(env, booth)
-    peer = BoothPeer(booth)
-    booth_peers.append(peer)
-    await peer.offer(call_id, 0)
-    stats = agent.calls[call_id]
-    await seats.wait(agent, lambda: stats.frames_received >= 5, MEDIA_TIMEOUT)
+class CuttableLink:
+    """A TCP proxy on 127.0.0.1 in front of the hub: :meth:`cut` drops every connection
+    and refuses new ones (a network outage) until :meth:`restore`."""
 
-    await env.stop_server()  # the booth's socket goes too; the media does not
-    await seats.wait(agent, lambda: not agent.connected)
-    await seats.wait(agent, lambda: any(e["event"] == "connect.failed" for e in agent.events))
-    await env.start()
-    await seats.wait(agent, lambda: agent.connected, 10)
-    welcome = [e for e in agent.events if e["event"] == "welcome"][-1]
-    assert welcome["resumed"] is True and welcome["call_id"] == call_id
-    now = stats.frames_received
-    await seats.wait(agent, lambda: stats.frames_received >= now + 5, MEDIA_TIMEOUT)
-    assert agent.current_call is stats and stats.ended_at is None
-    assert await agent.end_call()
-    await seats.wait(agent, lambda: stats.ended_at is not None)
-    assert (stats.end_reason, stats.ended_by) == ("completed", "agent")
+    def __init__(self, target_port: int) -> None:
+        self.target_port = target_port
+        self.port = free_port()
+        self.server: asyncio.Server | None = None
+        self.pipes: set[asyncio.Task[None]] = set()
+        self.writers: set[asyncio.StreamWriter] = set()
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    async def restore(self) -> None:
+        self.server = await asyncio.start_server(self._accept, "127.0.0.1", self.port)
+
+    async def cut(self) -> None:
+        if self.server is not None:
+            self.server.close()
+            await self.server.wait_closed()
+            self.server = None
+        for writer in list(self.writers):
+            writer.transport.abort()
+        await asyncio.gather(*self.pipes, return_exceptions=True)
+
+    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
+        self.writers |= {writer, up_writer}
+        pipes = {asyncio.create_task(self._pipe(reader, up_writer)),
+                 asyncio.create_task(self._pipe(up_reader, writer))}
+        self.pipes |= pipes
+        await asyncio.gather(*pipes, return_exceptions=True)
+        self.pipes -= pipes
+        self.writers -= {writer, up_writer}
+
+    @staticmethod
+    async def _pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
+        try:
+            while data := await src.read(65536):
+                dst.write(data)
+                await dst.drain()
+        except ConnectionError:
+            pass
+        finally:
+            dst.transport.abort()
+
+
+async def test_outage_longer_than_grace_loses_the_call_then_serves_the_requeued_ticket(
+        env: HubEnv, seats: Seats, booth_peers: list[BoothPeer]) -> None:
+    """The seat's link to the hub (not the media) is down past the 1 s grace: the hub ends
+    the call (``agent_lost``) and requeues the ticket; back online, the seat drops its stale
+    peer connection, goes available and serves the same ticket in a new call."""
+    link = CuttableLink(env.port)
+    await link.restore()
+    try:
+        await seats.provision("seat4")
+        agent = HeadlessAgent(link.base, "seat4", PASSWORD, video_size=AGENT_SIZE,
+                              reconnect_backoff_s=(0.05, 0.3))
+        seats.running.append((agent, asyncio.create_task(agent.run())))
+        await seats.wait(agent, lambda: agent.state == "available")
+        _, token = await env.add_booth()
+        booth = await env.connect(token)
+        first = await _ticket_to_call(env, booth)
+        peer = BoothPeer(booth)
+        booth_peers.append(peer)
+        await peer.offer(first, 0)
+        stats = agent.calls[first]
+        await seats.wait(agent, lambda: stats.frames_received >= 5, MEDIA_TIMEOUT)
+
+        await link.cut()
+        await booth.expect("call.peer", call_id=first, state="away")
+        ended = await booth.expect("call.ended", call_id=first, timeout=5)
+        assert ended["data"]["by"] == "hub" and ended["data"]["reason"] == "agent_lost"
+        await booth.expect("ticket.update", state="waiting")
+        assert stats.ended_at is None  # the seat cannot know yet
+        await link.restore()
+
+        second = (await booth.expect("call.start", timeout=10))["data"]["call_id"]
+        assert second != first
+        assert (stats.end_reason, stats.ended_by) == ("seat_session_lost", "hub")
+        assert (0, "closed") in stats.pc_states
+        welcome = [e for e in agent.events if e["event"] == "welcome"][-1]
+        assert welcome["resumed"] is False
+        await peer.offer(second, 0)
+        again = agent.calls[second]
+        await seats.wait(agent, lambda: again.frames_received >= 5, MEDIA_TIMEOUT)
+        await peer.wait_frames(0, 5)
+        assert await agent.end_call()
+        await booth.expect("call.ended", call_id=second)
+    finally:
+        await seats.stop_all()
+        seats.running.clear()
+        await link.cut()
 
 
 async def test_login_retries_until_the_hub_answers(tmp_path: Path) -> None:
-    env = HubEnv(tmp_path / "var", turn_urls=())  # not started yet: nothing listens
+    env = await HubEnv(tmp_path / "var", turn_urls=()).start()
+    await Seats(env).provision("late")
+    await env.stop_server()  # nothing listens on the hub's port now
     agent = HeadlessAgent(env.base, "late", PASSWORD, reconnect_backoff_s=(0.05, 0.2))
     task = asyncio.create_task(agent.run())
     try:
         await agent.wait_for(lambda: sum(e["event"] == "login.retry" for e in agent.events) >= 2)
         await env.start()
-        await Seats(env).provision("late")
         await agent.wait_for(lambda: agent.state == "available", 10)
     finally:
         agent.stop()

@@ -11,7 +11,6 @@ import io
 import json
 from typing import Any
 
-import pytest
 from multidict import CIMultiDictProxy
 
 from tests.harness import ADMIN_PASSWORD, HubEnv

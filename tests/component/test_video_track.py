@@ -342,6 +342,20 @@ async def test_stop_while_a_read_hangs(statuses: Statuses) -> None:
     assert not cam.is_open and cam.closes == 1
 
 
+async def test_stop_while_waiting_for_the_next_frame_time() -> None:
+    cam = FakeCamera()
+    cam.fps = 5.0
+    track = CameraTrack(cam)
+    await track.recv()
+    pending = asyncio.create_task(track.recv())  # sleeps until the next frame is due
+    await asyncio.sleep(0.02)
+    track.stop()
+    with pytest.raises(MediaStreamError):
+        await pending
+    await track.wait_closed()
+    assert cam.reads == 1
+
+
 async def test_stop_before_any_recv() -> None:
     cam = FakeCamera()
     track = CameraTrack(cam)

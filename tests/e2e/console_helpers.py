@@ -27,7 +27,8 @@ from av import VideoFrame
 from tests.harness import HubEnv
 from tests.wsclient import WsClient
 
-__all__ = ["CHROMIUM", "LAUNCH_ARGS", "TestBooth", "TestCard", "eventually", "screenshot"]
+__all__ = ["CHROMIUM", "LAUNCH_ARGS", "TestBooth", "TestCard", "eventually",
+           "ignore_non_loopback_checks", "screenshot"]
 
 CHROMIUM = "/usr/bin/chromium"
 
@@ -76,6 +77,31 @@ async def eventually(check: Callable[[], Awaitable[Any]], timeout: float = 10.0,
         await asyncio.sleep(interval)
 
 
+def ignore_non_loopback_checks() -> Callable[[], None]:
+    """Make aioice drop ICE checks that do not come from a loopback address.
+
+    Chromium also gathers on the machine's other interfaces, and its sockets
+    there send connectivity checks to the booth's 127.0.0.1 candidate; answered,
+    such a check becomes a peer-reflexive pair that aioice may nominate. Dropped,
+    only the 127.0.0.1 <-> 127.0.0.1 pair can succeed. Returns the undo function.
+    """
+    import aioice.ice
+
+    original = aioice.ice.Connection.request_received
+
+    def request_received(self: Any, message: Any, addr: tuple[str, int], protocol: Any) -> None:
+        if not ipaddress.ip_address(addr[0]).is_loopback:
+            return
+        original(self, message, addr, protocol)
+
+    aioice.ice.Connection.request_received = request_received  # type: ignore[method-assign]
+
+    def undo() -> None:
+        aioice.ice.Connection.request_received = original  # type: ignore[method-assign]
+
+    return undo
+
+
 def _loopback_udp(line: str) -> bool:
     """A UDP candidate on a loopback address (127.0.0.1 or ::1)."""
     parts = line.removeprefix("candidate:").split()
@@ -89,6 +115,8 @@ def _loopback_udp(line: str) -> bool:
 
 class TestCard(VideoStreamTrack):
     """A 640x360 test card with a moving block: something to see in screenshots."""
+
+    __test__ = False  # not a pytest class
 
     def __init__(self) -> None:
         super().__init__()

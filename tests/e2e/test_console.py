@@ -15,7 +15,12 @@ from typing import Any
 import pytest
 
 from booth_client.ice import restore_host_addresses, restrict_host_addresses
-from tests.e2e.console_helpers import TestBooth, eventually, screenshot
+from tests.e2e.console_helpers import (
+    TestBooth,
+    eventually,
+    ignore_non_loopback_checks,
+    screenshot,
+)
 from tests.harness import HubEnv
 
 pytestmark = pytest.mark.e2e
@@ -38,11 +43,13 @@ async def env(tmp_path: Path) -> AsyncIterator[HubEnv]:
 @pytest.fixture
 async def booth(env: HubEnv) -> AsyncIterator[TestBooth]:
     restrict_host_addresses(["127.0.0.1"])
+    undo_checks = ignore_non_loopback_checks()
     test_booth = await TestBooth(env).start()
     try:
         yield test_booth
     finally:
         await test_booth.close()
+        undo_checks()
         restore_host_addresses()
 
 
@@ -156,6 +163,7 @@ async def test_call_flow_reconnect_wrap_up(env: HubEnv, booth: TestBooth, browse
     await booth.wait_answer(1)
     await expect(banner).to_be_hidden(timeout=15000)
     await assert_video_flowing(page, booth, 1)
+    assert booth.selected_pairs() == [("127.0.0.1", "127.0.0.1")], booth.selected_pairs()
 
     await page.click("#btn-end")
     await expect(page.locator("#wrapup-view")).to_be_visible()

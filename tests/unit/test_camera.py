@@ -17,6 +17,7 @@ from booth_client.camera import (
     DeviceCamera,
     FileCamera,
     SyntheticCamera,
+    device_target,
     open_camera,
     unavailable_frame,
 )
@@ -189,6 +190,16 @@ def test_a_path_that_is_not_a_camera_is_unavailable(tmp_path: Path) -> None:
     path.write_bytes(b"")
     with pytest.raises(CameraUnavailable, match="would not open"):
         DeviceCamera(str(path)).open()
+
+
+def test_device_paths_are_opened_by_index(tmp_path: Path) -> None:
+    stable = tmp_path / "usb-Logitech_C920-video-index0"
+    stable.symlink_to("/dev/video7")  # like /dev/v4l/by-id/...; dangling here
+    assert device_target(str(stable)) == 7
+    assert device_target("/dev/video12") == 12
+    assert device_target(3) == 3
+    assert device_target(str(tmp_path)) == str(tmp_path)
+    assert device_target("/dev/video0p") == "/dev/video0p"
 
 
 def test_device_rejects_a_negative_index() -> None:

@@ -66,7 +66,7 @@ def test_encode_writes_the_envelope_compactly() -> None:
     assert json.loads(p.encode("ok")) == {"v": 1, "type": "ok", "data": {}}
     shown = json.loads(p.encode("agent.state", p.AgentStateEvent(state="away"), re="3"))
     assert shown == {"v": 1, "type": "agent.state", "re": "3",
-                     "data": {"state": "away", "reason": None}}
+                     "data": {"state": "away", "reason": None, "wrap_up_s": None}}
 
 
 def test_encode_keeps_chinese_readable() -> None:

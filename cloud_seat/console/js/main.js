@@ -352,6 +352,11 @@ function bind() {
   $("transfer-panel").addEventListener("submit", submitTransfer);
   $("wrapup-notes").addEventListener("input", onNotes);
   $("wrapup-view").addEventListener("submit", finishWrapUp);
+  // Browsers let a page make sound only after a user gesture: the first click
+  // or key press anywhere (e.g. after a reload that logged in by itself) unlocks the ring.
+  for (const type of ["pointerdown", "keydown"]) {
+    document.addEventListener(type, () => ringer.unlock(), { capture: true, passive: true });
+  }
   window.addEventListener("beforeunload", (e) => {
     if (store.get().call) {
       e.preventDefault();

@@ -90,9 +90,8 @@ function renderStage(state, t) {
 }
 
 function renderIdle(state, t) {
-  let which = "offline";
-  if (state.conn.phase === "open") which = state.agent.state === "away" ? "away" : "available";
-  if (state.conn.phase === "open" && state.agent.state === "offline") which = "away";
+  const IDLE = { away: "away", offline: "away", wrap_up: "wrap_up" };
+  const which = state.conn.phase === "open" ? IDLE[state.agent.state] || "available" : "offline";
   setText($("idle-title"), t(`idle.${which}.title`));
   setText($("idle-body"), t(`idle.${which}.body`));
   const { history } = state;
@@ -207,7 +206,7 @@ function renderQueue(state, t) {
   });
   renderList($("queue-body"), JSON.stringify(rows), () => rows.map(([id, name, waiting, oldest, agents]) =>
     el("tr", { "data-dept-id": id, "data-busy": waiting > 0 },
-      el("td", { text: name }),
+      el("td", { text: name, title: name }),
       el("td", { className: waiting > 0 ? "num waiting-hot" : "num", text: String(waiting) }),
       el("td", { className: "num", text: oldest }),
       el("td", { className: "num", text: String(agents) }))));
