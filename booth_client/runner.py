@@ -82,6 +82,7 @@ class BoothRunner:
         self._apply(self.engine.start(self.clock()))
         try:
             await self._stopped.wait()
+            log.info("booth: stopping")
         finally:
             ws = self.ws
             if ws is not None:  # say goodbye so the hub releases the session at once
@@ -95,8 +96,10 @@ class BoothRunner:
             if self.ws is not None:
                 with contextlib.suppress(Exception):
                     await self.ws.close()
+            log.info("booth: closing media")
             await self.media.close()
             await self._http.close()
+            log.info("booth: stopped")
 
     def stop(self) -> None:
         self._stopped.set()
@@ -256,8 +259,11 @@ class BoothRunner:
             deadline = self.engine.next_deadline()
             delay = 1.0 if deadline is None else max(0.0, min(1.0, deadline - self.clock()))
             self._wake.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), delay)
+            try:  # asyncio.timeout, unlike wait_for in 3.11, never swallows a cancellation
+                async with asyncio.timeout(delay):
+                    await self._wake.wait()
+            except TimeoutError:
+                pass
             self._apply(self.engine.tick(self.clock()))
 
     def media_state(self, call_id: str, gen: int, state: str) -> None:

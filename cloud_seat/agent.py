@@ -10,9 +10,11 @@ Media rules (DESIGN.md §3): the booth is the offerer and the agent only
 answers. aiortc has no ICE restart, so a booth recovers by rebuilding its peer
 connection and offering again with a higher ``gen``; the agent then drops its
 own peer connection and answers the new offer. The same offer again (same
-``gen``) gets the same answer again. aiortc puts every candidate in the SDP,
-so nothing is trickled; incoming ``call.ice`` of the current ``gen`` are still
-added (browsers trickle).
+``gen``) gets the same answer again, and a ``call.start`` repeated for the
+current call (the hub sends one after every ``welcome``) keeps the call and its
+peer connection. aiortc puts every candidate in the SDP, so nothing is
+trickled; incoming ``call.ice`` of the current ``gen`` are still added
+(browsers trickle).
 
 Every notable thing is reported through ``on_event`` as one JSON-ready dict
 with ``event`` and ``t`` (Unix seconds), and kept in :attr:`HeadlessAgent.events`.
@@ -90,7 +92,11 @@ def ws_url(server: str) -> str:
 
 @dataclass
 class CallStats:
-    """What the agent saw of one call. ``frames_received`` counts decoded video frames."""
+    """What the agent saw of one call; times are Unix seconds.
+
+    ``frames_received`` counts decoded video frames over all gens,
+    ``frames_by_gen`` per peer connection; ``gens`` lists the gens answered.
+    """
 
     call_id: str
     ticket_id: str
@@ -125,6 +131,10 @@ class _Call:
 
 class HeadlessAgent:
     """One agent seat. Run with :meth:`run`; stop with :meth:`stop` from any task.
+
+    ``server`` is the hub's base URL. ``hangup_after_s`` counts from ``call.start``.
+    ``video_size``/``video_fps`` shape the synthetic camera sent to the booth.
+    ``reconnect_backoff_s`` is (first, longest) delay between reconnects.
 
     Public state for tests and tools: :attr:`calls` (per call id), :attr:`state`
     (the last ``agent.state``), :attr:`connected`, :attr:`session_id`,

@@ -406,12 +406,12 @@ class Hub:
         async with self.lock:
             session = self.sessions.of(kind, subject_id)
             conn = self.conns.pop((kind, subject_id), None)
+            if conn is not None:  # first, so the releases below are not shown to the client
+                conn.close(p.CloseCode.REVOKED, "credential revoked")
             if session is not None:
                 self.sessions.close(session)
             self.sessions.orphans.discard((kind, subject_id))
             await self._give_up(kind, subject_id, "revoked")
-        if conn is not None:
-            conn.close(p.CloseCode.REVOKED, "credential revoked")
 
     # ------------------------------------------------------------------ requests
 

@@ -44,6 +44,12 @@ class Proc:
         threading.Thread(target=self._read_err, daemon=True).start()
 
     def _read_out(self) -> None:
+        try:
+            self._read_lines()
+        except (ValueError, OSError):
+            pass  # the pipe was closed by stop()
+
+    def _read_lines(self) -> None:
         assert self.popen.stdout is not None
         for line in self.popen.stdout:
             with self._cond:
@@ -58,10 +64,13 @@ class Proc:
 
     def _read_err(self) -> None:
         assert self.popen.stderr is not None
-        for line in self.popen.stderr:
-            self.err.append(line.rstrip("\n"))
-            if len(self.err) > 2000:
-                del self.err[:1000]
+        try:
+            for line in self.popen.stderr:
+                self.err.append(line.rstrip("\n"))
+                if len(self.err) > 2000:
+                    del self.err[:1000]
+        except (ValueError, OSError):
+            pass
 
     async def wait_for(self, pred: Callable[[Line], bool], timeout: float = 20.0,
                        what: str = "") -> Line:
@@ -99,6 +108,12 @@ class Proc:
             except subprocess.TimeoutExpired:
                 os.killpg(self.popen.pid, signal.SIGKILL)
                 self.popen.wait(5)
+        for stream in (self.popen.stdout, self.popen.stderr):
+            if stream is not None:
+                try:
+                    stream.close()
+                except (OSError, ValueError):
+                    pass  # a reader thread may still hold it; it ends with the pipe
         return int(self.popen.returncode)
 
 

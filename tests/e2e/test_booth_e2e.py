@@ -150,3 +150,30 @@ async def test_forced_drops_recover_same_ticket_and_rebuilt_media(hub: Hub,
         if agent is not None:
             agent.stop()
         await proxy.stop()
+
+
+async def test_revoked_booth_shows_disabled_and_stops(hub: Hub, tmp_path: Path) -> None:
+    cfg = tmp_path / "booth"
+    enroll = enroll_args(hub)
+    booth = booth_proc(hub, cfg, hub.base, *enroll)
+    try:
+        await booth.wait_for(lambda ln: ln.get("event") == "state"
+                             and ln.get("link") == "online", 30, "online")
+        booth_id = run_json([*hub.admin, "booth", "list"])["booths"][0]["id"]
+        run_json([*hub.admin, "booth", "revoke", booth_id])  # from another process
+        await booth.wait_for(lambda ln: ln.get("event") == "disabled", 10, "disabled")
+        await booth.wait_for(is_state("disabled"), 5, "the disabled screen")  # type: ignore[arg-type]
+        try:
+            code = booth.popen.wait(15)
+        except Exception as exc:
+            raise AssertionError(booth.tail(40)) from exc
+        assert code == 3
+    finally:
+        booth.stop()
+    again = Proc("booth-again", [str(BIN / "xiaowu-booth"), "--server", hub.base,
+                                 "--config-dir", str(cfg), "--headless"])
+    try:
+        assert again.popen.wait(30) == 3  # the stored token is refused at hello
+        assert any(ln.get("event") == "disabled" for ln in again.lines)
+    finally:
+        again.stop()
