@@ -31,7 +31,7 @@ apt:
 	fi
 
 run: setup apt
-	@bash scripts/run-demo.sh "$(DATA_DIR)" "$(PORT)"
+	$(VENV)/bin/xiaowu-demo --data-dir "$(DATA_DIR)" --port "$(PORT)"
 
 lint: setup
 	$(VENV)/bin/ruff check signaling cloud_seat booth_client scanner_drivers tests bench

@@ -72,6 +72,9 @@ def build_parser() -> argparse.ArgumentParser:
     a_sk.add_argument("--skill", action="append", default=[], dest="skills")
     a_dis = cmd("disable", agent)
     a_dis.add_argument("user_id")
+    a_pw = cmd("password", agent, help="set a new password (ends the user's sessions)")
+    a_pw.add_argument("username")
+    a_pw.add_argument("--password", required=True)
 
     booth = sub.add_parser("booth", help="booths").add_subparsers(dest="sub", required=True)
     b_add = cmd("add", booth)
@@ -142,6 +145,14 @@ async def _agent_skills(store: Store, a: argparse.Namespace, out: _Out) -> int:
     await store.set_user_skills(a.user_id, a.skills)
     await store.audit(_ACTOR, "agent.skills", a.user_id, {"skills": a.skills})
     out.emit({"user_id": a.user_id, "skills": a.skills}, f"skills set: {', '.join(a.skills)}")
+    return 0
+
+
+async def _agent_password(store: Store, a: argparse.Namespace, out: _Out) -> int:
+    user = await store.get_user_by_name(a.username)
+    await store.set_user_password(user.id, a.password)
+    await store.audit(_ACTOR, "user.password", user.id, {})
+    out.emit({"user_id": user.id}, f"password of {a.username} changed")
     return 0
 
 
@@ -223,6 +234,7 @@ _COMMANDS: dict[tuple[str, str | None], Handler] = {
     ("agent", "list"): _agent_list,
     ("agent", "skills"): _agent_skills,
     ("agent", "disable"): _agent_disable,
+    ("agent", "password"): _agent_password,
     ("booth", "add"): _booth_add,
     ("booth", "revoke"): _booth_revoke,
     ("booth", "reissue"): _booth_reissue,

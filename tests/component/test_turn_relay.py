@@ -34,7 +34,7 @@ from tests.turnserver import (
 )
 from tests.wsclient import WsClient
 
-PRODUCTION_CONF = LOOPBACK_TEMPLATE.parent / "turnserver.conf"
+PRODUCTION_CONF = Path(__file__).resolve().parents[2] / "deploy" / "coturn" / "turnserver.conf"
 FRAMES = 10
 CONNECT_TIMEOUT = 15.0
 

@@ -177,3 +177,17 @@ async def test_revoked_booth_shows_disabled_and_stops(hub: Hub, tmp_path: Path) 
         assert any(ln.get("event") == "disabled" for ln in again.lines)
     finally:
         again.stop()
+
+
+def test_scripted_demo_runs_one_call_end_to_end(tmp_path: Path) -> None:
+    import subprocess
+
+    from tests.harness import free_port
+
+    out = subprocess.run([str(BIN / "xiaowu-demo"), "--data-dir", str(tmp_path / "var"),
+                          "--port", str(free_port()), "--scripted", "--hangup-after", "4",
+                          "--timeout", "90"], capture_output=True, text=True, timeout=150)
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    assert "scripted call completed" in out.stdout
+    assert "video frames received" in out.stdout
+    assert "login: demo   password: " in out.stdout
