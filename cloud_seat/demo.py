@@ -231,10 +231,10 @@ def main(argv: list[str] | None = None) -> int:
                        f"audit chain intact: {verdict['ok']} ({verdict['rows']} rows)")
         return 0 if ok and verdict["ok"] else 1
     finally:
-        for who, proc in reversed(procs):
+        for _who, proc in reversed(procs):
             if proc.poll() is None:
                 proc.send_signal(signal.SIGTERM)
-        for who, proc in reversed(procs):
+        for _who, proc in reversed(procs):
             try:
                 proc.wait(10)
             except subprocess.TimeoutExpired:
