@@ -510,7 +510,10 @@ OUTBOUND_DOCS: dict[str, OutboundDoc] = {
             "(`answerer`) waits for it. Use exactly `ice_servers` (never a public default "
             "STUN server). TURN credentials are per call and time-limited, in coturn's "
             "`use-auth-secret` scheme: `username` is `expiry:subject` (expiry in Unix "
-            "seconds) and `credential` is base64(HMAC-SHA1(secret, username))."
+            "seconds) and `credential` is base64(HMAC-SHA1(secret, username)). An agent "
+            "that reconnects while its call goes on gets `call.start` again for the same "
+            "`call_id` (a reloaded console needs it to answer the booth's next offer): keep "
+            "the call, take the fresh credentials."
         ),
         example=Example(
             data={
