@@ -731,7 +731,10 @@ class Hub:
         )
 
     def _snapshot(self) -> p.QueueSnapshot:
-        snaps = self.dispatcher.snapshot(self.clock(), self.departments.keys())
+        order = {dept_id: i for i, dept_id in enumerate(self.departments)}  # catalog order
+        snaps = sorted(self.dispatcher.snapshot(self.clock(), self.departments.keys()),
+                       key=lambda snap: (order.get(snap.department_id, len(order)),
+                                         snap.department_id))
         return p.QueueSnapshot(departments=[
             p.DepartmentLoad(id=s.department_id, name=self.departments.get(s.department_id,
                                                                           s.department_id),
