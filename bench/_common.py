@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import itertools
 import json
 import os
 import platform
+import queue
 import random
 import resource
 import signal
@@ -35,13 +37,18 @@ __all__ = [
     "Child",
     "Peer",
     "booth_worker",
+    "cpu_now",
+    "cpu_since",
     "free_port",
+    "healthz",
     "machine_cpu_s",
     "machine_info",
+    "poll_queue",
     "proc_cpu_s",
     "proc_rss_kb",
     "raise_nofile",
     "serve_bare",
+    "source_digest",
     "summary",
     "wait_quiet",
 ]
@@ -187,16 +194,18 @@ class Child:
             return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
         return ""
 
-    def wait_port(self, port: int, timeout: float) -> None:
+    async def wait_port(self, port: int, timeout: float) -> None:
         """Until something accepts on 127.0.0.1:``port``; RuntimeError if the child died."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if not self.alive():
                 raise RuntimeError(f"{self.proc.args!r} exited early:\n{self.tail()}")
-            with contextlib.suppress(OSError), socket.create_connection(
-                    ("127.0.0.1", port), timeout=0.5):
+            with contextlib.suppress(OSError, TimeoutError):
+                async with asyncio.timeout(0.5):
+                    _, writer = await asyncio.open_connection("127.0.0.1", port)
+                writer.close()
                 return
-            time.sleep(0.1)
+            await asyncio.sleep(0.1)
         raise RuntimeError(f"nothing listening on 127.0.0.1:{port} after {timeout}s")
 
     def stop(self, grace_s: float = 10.0) -> int | None:
@@ -212,6 +221,47 @@ class Child:
                 self.proc.wait(5)
         self._out.close()
         return self.proc.returncode
+
+
+def source_digest(root: Path) -> str:
+    """A short digest of the ``*.py`` under ``root``: which code was measured."""
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def cpu_now(pid: int) -> tuple[float, float, float]:
+    """CPU seconds so far: the server ``pid``, this process, the whole machine."""
+    return proc_cpu_s(pid), time.process_time(), machine_cpu_s()
+
+
+def cpu_since(then: tuple[float, float, float], pid: int) -> tuple[float, float, float]:
+    server, client, machine = cpu_now(pid)
+    return server - then[0], client - then[1], machine - then[2]
+
+
+async def healthz(http: aiohttp.ClientSession, base: str) -> tuple[float, dict[str, Any]]:
+    """Latency in ms and body of GET /healthz (raises unless 200)."""
+    t0 = time.perf_counter()
+    async with http.get(base + "/healthz", timeout=aiohttp.ClientTimeout(total=10)) as resp:
+        resp.raise_for_status()
+        body = await resp.json()
+    return (time.perf_counter() - t0) * 1000, body
+
+
+async def poll_queue(q: Any, timeout: float) -> Any:
+    """The next report of a client process (polled: a cancelled run must not wait on it)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return q.get_nowait()[1]
+        except queue.Empty:
+            if time.monotonic() > deadline:
+                raise RuntimeError(
+                    f"client processes did not report within {timeout:.0f} s") from None
+            await asyncio.sleep(0.1)
+
 
 
 # ----------------------------------------------------------------------------- protocol peer
@@ -350,7 +400,8 @@ async def _open_booth(http: aiohttp.ClientSession, url: str, token: str,
         async with asyncio.timeout(30):
             ws = await http.ws_connect(url, autoping=True)
     except (TimeoutError, aiohttp.ClientError, OSError) as exc:
-        st.failures[f"connect: {type(exc).__name__}"] += 1
+        errno = getattr(getattr(exc, "os_error", exc), "errno", None)
+        st.failures[f"connect: {type(exc).__name__} errno={errno}"] += 1
         return None
     t1 = time.perf_counter()
     try:

@@ -25,12 +25,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import hashlib
 import itertools
 import json
 import multiprocessing as mp
 import os
-import queue
 import signal
 import statistics
 import sys
@@ -52,13 +50,18 @@ from bench._common import (  # noqa: E402
     Child,
     Peer,
     booth_worker,
+    cpu_now,
+    cpu_since,
     free_port,
+    healthz,
     machine_cpu_s,
     machine_info,
+    poll_queue,
     proc_cpu_s,
     proc_rss_kb,
     raise_nofile,
     serve_bare,
+    source_digest,
     summary,
     wait_quiet,
 )
@@ -116,7 +119,8 @@ async def provision(data_dir: Path, booths: int, agents: int) -> dict[str, Any]:
                       "how": "Store.create_booth + Store.enroll, sequential, one process"}}
 
 
-def start_hub(tmp: Path, cfg: Config, children: list[Child]) -> tuple[Child, int, dict[str, str]]:
+async def start_hub(tmp: Path, cfg: Config,
+                    children: list[Child]) -> tuple[Child, int, dict[str, str]]:
     port = free_port()
     settings = {"XIAOWU_HEARTBEAT_S": str(cfg.heartbeat_s), "XIAOWU_RATE_PER_S": str(RATE_PER_S),
                 "XIAOWU_RATE_BURST": str(RATE_BURST), "XIAOWU_LOG_LEVEL": "WARNING"}
@@ -127,25 +131,8 @@ def start_hub(tmp: Path, cfg: Config, children: list[Child]) -> tuple[Child, int
     hub = Child([*cmd, "--data-dir", str(tmp / "data"), "--host", "127.0.0.1",
                  "--port", str(port)], tmp / "hub.log", env=env, cwd=_HERE.parent)
     children.append(hub)
-    hub.wait_port(port, 60)
+    await hub.wait_port(port, 60)
     return hub, port, settings
-
-
-def _source_digest() -> str:
-    """Which hub code was measured (the tree changes while others work on it)."""
-    digest = hashlib.sha256()
-    for path in sorted((_HERE.parent / "signaling").rglob("*.py")):
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
-
-
-async def healthz(http: aiohttp.ClientSession, base: str) -> tuple[float, dict[str, Any]]:
-    """Latency in ms and body of GET /healthz (raises unless 200)."""
-    t0 = time.perf_counter()
-    async with http.get(base + "/healthz", timeout=aiohttp.ClientTimeout(total=10)) as resp:
-        resp.raise_for_status()
-        body = await resp.json()
-    return (time.perf_counter() - t0) * 1000, body
 
 
 # ----------------------------------------------------------------------------- relay
@@ -226,16 +213,6 @@ async def bare_pairs(http: aiohttp.ClientSession, port: int, k: int) -> list[Pai
     return pairs
 
 
-def _cpu_now(pid: int) -> tuple[float, float, float]:
-    """CPU seconds so far: the server ``pid``, this process, the whole machine."""
-    return proc_cpu_s(pid), time.process_time(), machine_cpu_s()
-
-
-def _cpu_since(then: tuple[float, float, float], pid: int) -> tuple[float, float, float]:
-    server, client, machine = _cpu_now(pid)
-    return server - then[0], client - then[1], machine - then[2]
-
-
 async def _finish(pairs: list[Pair], elapsed: float,
                   cpu: tuple[float, float, float]) -> dict[str, Any]:
     """Wait (bounded) for stragglers; sent, received, loss, latency, and CPU: the server,
@@ -267,11 +244,11 @@ async def run_rate(pairs: list[Pair], rate: float, duration: float, pid: int) ->
             await pair.tx.ws.send_str(pair.frame())
             pair.sent += 1
 
-    cpu0 = _cpu_now(pid)
+    cpu0 = cpu_now(pid)
     async with asyncio.timeout(duration + 30):
         await asyncio.gather(*(sender(k, p) for k, p in enumerate(pairs)))
     elapsed = loop.time() - t0
-    cpu = _cpu_since(cpu0, pid)
+    cpu = cpu_since(cpu0, pid)
     return {"target_msgs_per_s": rate, "seconds": round(elapsed, 2),
             "sent_msgs_per_s": round(sum(p.sent for p in pairs) / elapsed, 1),
             **await _finish(pairs, elapsed, cpu)}
@@ -297,12 +274,12 @@ async def run_flood(pairs: list[Pair], duration: float, window: int, pid: int) -
     tasks = [asyncio.create_task(sender(p)) for p in pairs]
     try:
         await asyncio.sleep(1.0)  # warm-up
-        got0, cpu0, t0 = sum(p.received for p in pairs), _cpu_now(pid), time.perf_counter()
+        got0, cpu0, t0 = sum(p.received for p in pairs), cpu_now(pid), time.perf_counter()
         for p in pairs:
             p.record = True
         await asyncio.sleep(duration)
         elapsed, got = time.perf_counter() - t0, sum(p.received for p in pairs) - got0
-        cpu = _cpu_since(cpu0, pid)
+        cpu = cpu_since(cpu0, pid)
         for p in pairs:
             p.record = False
     finally:
@@ -351,13 +328,6 @@ async def measure_relay(cfg: Config, sides: dict[str, tuple[list[Pair], int]]) -
 # ----------------------------------------------------------------------------- connections
 
 
-async def _get(q: Any, timeout: float) -> Any:
-    try:
-        return (await asyncio.to_thread(q.get, True, timeout))[1]
-    except queue.Empty:
-        raise RuntimeError(f"client processes did not report within {timeout:.0f} s") from None
-
-
 async def connection_phase(cfg: Config, hub: Child, base: str, tokens: list[str],
                            procs: list[Any]) -> dict[str, Any]:
     ctx = mp.get_context("spawn")
@@ -380,7 +350,7 @@ async def connection_phase(cfg: Config, hub: Child, base: str, tokens: list[str]
             connect_budget + cfg.hold_s + 30)))
         procs[-1].start()
     try:
-        up = sum([await _get(out, connect_budget + 30) for _ in range(workers)])
+        up = sum([await poll_queue(out, connect_budget + 30) for _ in range(workers)])
         all_up_s, connect_cpu = time.perf_counter() - t0, proc_cpu_s(hub.pid) - cpu_start
         health_ms, health_fail, hub_conns = [], 0, 0
         async with aiohttp.ClientSession() as http:
@@ -398,7 +368,7 @@ async def connection_phase(cfg: Config, hub: Child, base: str, tokens: list[str]
             hold_wall, machine = time.perf_counter() - h0, machine_cpu_s() - machine0
             hub_cpu = 100 * (proc_cpu_s(hub.pid) - cpu0) / hold_wall
         stop.set()
-        results = [await _get(out, 60) for _ in range(workers)]
+        results = [await poll_queue(out, 60) for _ in range(workers)]
     finally:
         stop.set()
         sampler.cancel()
@@ -449,7 +419,7 @@ async def run(cfg: Config, tmp: Path, children: list[Child], procs: list[Any]) -
     prov = await provision(tmp / "data", cfg.connections + cfg.pairs, cfg.pairs)
     out["provisioning"] = prov["stats"]
     lap("provision")
-    hub, port, settings = start_hub(tmp, cfg, children)
+    hub, port, settings = await start_hub(tmp, cfg, children)
     base = f"http://127.0.0.1:{port}"
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http:
         await healthz(http, base)
@@ -460,7 +430,7 @@ async def run(cfg: Config, tmp: Path, children: list[Child], procs: list[Any]) -
         bare = Child([sys.executable, str(Path(__file__).resolve()), "--serve-bare",
                       str(bare_port)], tmp / "bare.log", cwd=_HERE.parent)
         children.append(bare)
-        bare.wait_port(bare_port, 30)
+        await bare.wait_port(bare_port, 30)
         pairs: list[Pair] = []
         try:
             pairs += (hub_side := await hub_pairs(http, base, prov, cfg.pairs))
@@ -481,8 +451,8 @@ async def run(cfg: Config, tmp: Path, children: list[Child], procs: list[Any]) -
     out["connections"] = {**conns, "hub_rss_kb_idle": rss_idle, "hub_rss_kb_per_connection": round(
         (conns["hub_rss_kb_peak"] - (rss_idle or 0)) / max(1, conns["connected"]), 1)}
     lap("connections")
-    out["hub"] = {"settings_env": settings, "source_sha256": _source_digest(),
-                  "rss_kb_end": proc_rss_kb(hub.pid),
+    out["hub"] = {"settings_env": settings, "rss_kb_end": proc_rss_kb(hub.pid),
+                  "source_sha256": source_digest(_HERE.parent / "signaling"),
                   "exit_code": await asyncio.to_thread(hub.stop)}
     out["timings_s"] = timings
     out["machine"]["loadavg_at_end"] = Path("/proc/loadavg").read_text().split()[:3]
@@ -541,8 +511,14 @@ def parse_args(argv: list[str] | None) -> Config | None:
                   a.wait_quiet_s, a.quick)
 
 
-def _terminate(signum: int, _frame: Any) -> None:
-    raise SystemExit(128 + signum)
+async def _guarded(cfg: Config, tmp: Path, children: list[Child],
+                   procs: list[Any]) -> dict[str, Any]:
+    """:func:`run` within ``max_s``; SIGTERM cancels it like Ctrl-C, so cleanup runs."""
+    task = asyncio.current_task()
+    assert task is not None
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
+    async with asyncio.timeout(cfg.max_s):
+        return await run(cfg, tmp, children, procs)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -550,17 +526,17 @@ def main(argv: list[str] | None = None) -> int:
     if cfg is None:
         return 0
     raise_nofile()
-    signal.signal(signal.SIGTERM, _terminate)
     children: list[Child] = []
     procs: list[Any] = []
     with tempfile.TemporaryDirectory(prefix="xiaowu-bench-") as tmp:
         try:
-            result = asyncio.run(asyncio.wait_for(run(cfg, Path(tmp), children, procs),
-                                                  cfg.max_s))
-        except (Exception, KeyboardInterrupt, SystemExit) as exc:
-            result = {"error": f"{type(exc).__name__}: {exc}"[:2000],
+            result = asyncio.run(_guarded(cfg, Path(tmp), children, procs))
+        except (Exception, KeyboardInterrupt, asyncio.CancelledError) as exc:
+            why = "stopped (SIGTERM)" if isinstance(exc, asyncio.CancelledError) else exc
+            result = {"error": f"{type(exc).__name__}: {why}"[:2000],
                       "hub_log_tail": children[0].tail() if children else None}
         finally:
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)  # the cleanup is bounded: let it run
             for child in reversed(children):
                 child.stop()
             for proc in procs:
