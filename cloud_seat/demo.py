@@ -76,6 +76,19 @@ class Timeline:
         return None
 
 
+class _Flag:
+    """A stop flag that a signal handler may set (no locks involved)."""
+
+    def __init__(self) -> None:
+        self._set = False
+
+    def set(self) -> None:
+        self._set = True
+
+    def is_set(self) -> bool:
+        return self._set
+
+
 def describe(ev: dict[str, Any]) -> str:
     kind = ev.get("event")
     if kind == "state":
@@ -146,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
     tl = Timeline()
     procs: list[tuple[str, subprocess.Popen[str]]] = []
     turn: TurnServer | None = None
-    stop = threading.Event()
+    stop = _Flag()  # set from signal handlers: a threading.Event would deadlock there
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
 
@@ -167,8 +180,7 @@ def main(argv: list[str] | None = None) -> int:
         hub_turn: list[str] = []
         if turnserver_binary() is not None:
             turn = TurnServer().start()
-            relay, hub_turn = ["--relay-only"], ["--turn-url", turn.url, "--turn-secret",
-                                                 turn.secret]
+            relay, hub_turn = ["--relay-only"], ["--turn-url", turn.url]
             tl.say("turn", f"coturn relaying on {turn.url} (loopback only)")
         else:
             tl.say("turn", "coturn not installed: host candidates on 127.0.0.1 only")
@@ -177,7 +189,10 @@ def main(argv: list[str] | None = None) -> int:
         hub_log = open(data_dir / "hub.log", "ab")  # noqa: SIM115 (closed with the process)
         hub = subprocess.Popen([str(BIN / "xiaowu-server"), "--data-dir", str(data_dir),
                                 "--host", "127.0.0.1", "--port", str(port), *hub_turn],
-                               env={**os.environ, "XIAOWU_WRAP_UP_S": "10"},
+                               env={**os.environ, "XIAOWU_WRAP_UP_S": "10",
+                                    # the secret through the environment, not the
+                                    # process list
+                                    **({"XIAOWU_TURN_SECRET": turn.secret} if turn else {})},
                                stdout=hub_log, stderr=hub_log, start_new_session=True)
         hub_log.close()  # the child has its own descriptor
         procs.append(("hub", hub))  # type: ignore[arg-type]
@@ -212,7 +227,7 @@ def main(argv: list[str] | None = None) -> int:
 
         if not args.scripted:
             while not stop.is_set() and booth.poll() is None:
-                stop.wait(0.5)
+                time.sleep(0.2)
             return 0
 
         bot_password = ensure_agent(data_dir, "demo-bot", "自动坐席")

@@ -191,3 +191,32 @@ def test_scripted_demo_runs_one_call_end_to_end(tmp_path: Path) -> None:
     assert "scripted call completed" in out.stdout
     assert "video frames received" in out.stdout
     assert "login: demo   password: " in out.stdout
+
+
+def test_demo_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
+    import subprocess
+    import time
+
+    from tests.harness import free_port
+
+    proc = subprocess.Popen([str(BIN / "xiaowu-demo"), "--data-dir", str(tmp_path / "var"),
+                             "--port", str(free_port()), "--headless"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        seen = ""
+        assert proc.stdout is not None
+        while "screen waiting" not in seen and time.monotonic() < deadline:
+            seen += proc.stdout.readline()
+        assert "screen waiting" in seen, seen[-2000:]
+        proc.send_signal(signal.SIGTERM)  # what Ctrl-C on `make run` amounts to
+        assert proc.wait(30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(5)
+        for stream in (proc.stdout, proc.stderr):
+            if stream is not None:
+                stream.close()
+    leftovers = subprocess.run(["pgrep", "-f", str(tmp_path)], capture_output=True, text=True)
+    assert leftovers.stdout.strip() == "", leftovers.stdout  # hub, booth, coturn all gone
