@@ -240,6 +240,65 @@ class RatingSubmit(_Data):
     comment: Annotated[str, Field(max_length=500)] | None = None
 
 
+DocumentKind = Literal[
+    "id_front", "id_back", "household_register", "certificate", "form", "other"
+]
+DocumentFailure = Literal[
+    "no_device", "busy", "jammed", "no_documents", "cover_open", "timeout",
+    "quality", "upload", "cancelled", "error",
+]
+Challenge = Literal["blink", "turn_left", "turn_right", "open_mouth"]
+
+
+class DocumentRequest(_Data):
+    """Agent asks the booth of its call to capture a document (extension, issue 5)."""
+
+    call_id: Ident
+    kind: DocumentKind
+    instruction: ShortText | None = None
+
+
+class DocumentStatus(_Data):
+    """Booth reports progress or failure of a capture it was asked for."""
+
+    call_id: Ident
+    request_id: Ident
+    state: Literal["capturing", "retrying", "uploading", "failed"]
+    code: DocumentFailure | None = None
+    message: ShortText | None = None
+
+
+class DocumentReview(_Data):
+    """Agent accepts a document or asks for a re-scan with a reason."""
+
+    document_id: Ident
+    decision: Literal["accepted", "rescan"]
+    reason: ShortText | None = None
+
+
+class FaceCheckStart(_Data):
+    """Agent starts a face check against an ID-card-front document of its call."""
+
+    call_id: Ident
+    document_id: Ident
+
+
+class FaceCheckSubmit(_Data):
+    """Booth has uploaded the live frames of a face check; the hub judges them."""
+
+    call_id: Ident
+    check_id: Ident
+    frames: Annotated[int, Field(ge=1, le=60)]
+
+
+class FaceCheckDecide(_Data):
+    """Agent's decision on a judged face check: the score is advice, the agent decides."""
+
+    check_id: Ident
+    decision: Literal["confirmed", "rejected"]
+    note: ShortText | None = None
+
+
 # ---------------------------------------------------------------------------
 # Hub -> client
 
@@ -357,6 +416,119 @@ class TicketTransferred(_Data):
     department_id: Ident
 
 
+class DocumentRequested(_Data):
+    call_id: Ident
+    request_id: Ident
+    kind: DocumentKind
+    instruction: ShortText | None = None
+
+
+class DocumentAdded(_Data):
+    call_id: Ident
+    document_id: Ident
+    request_id: Ident | None = None
+    kind: DocumentKind
+    content_type: Literal["image/jpeg", "image/png"]
+    width: Annotated[int, Field(ge=1)]
+    height: Annotated[int, Field(ge=1)]
+    size: Annotated[int, Field(ge=1)]
+    sha256: Annotated[str, Field(min_length=64, max_length=64)]
+    url: Annotated[str, Field(max_length=300)]
+    thumb_url: Annotated[str, Field(max_length=300)]
+    created_at: float
+
+
+class DocumentStatusEvent(_Data):
+    call_id: Ident
+    request_id: Ident
+    state: Literal["capturing", "retrying", "uploading", "failed"]
+    code: DocumentFailure | None = None
+    message: ShortText | None = None
+
+
+class DocumentReviewed(_Data):
+    call_id: Ident
+    document_id: Ident
+    request_id: Ident | None = None
+    kind: DocumentKind
+    decision: Literal["accepted", "rescan"]
+    reason: ShortText | None = None
+
+
+class FaceCheckStarted(_Data):
+    call_id: Ident
+    check_id: Ident
+    document_id: Ident
+    challenges: list[Challenge] = Field(min_length=1, max_length=4)
+    baseline_s: Annotated[float, Field(gt=0, le=10)]
+    step_s: Annotated[float, Field(gt=0, le=30)]
+    fps: Annotated[float, Field(gt=0, le=30)]
+    max_frames: Annotated[int, Field(ge=1, le=60)]
+    upload_url: Annotated[str, Field(max_length=300)]
+
+
+class FaceGate(_Data):
+    name: Annotated[str, Field(max_length=32)]
+    passed: bool
+    value: float | None = None
+    limit: float | None = None
+    hint: Annotated[str, Field(max_length=32)] | None = None
+
+
+class FaceChallengeResult(_Data):
+    action: Challenge
+    passed: bool
+    value: float | None = None
+    limit: float | None = None
+    detail: ShortText | None = None
+
+
+class FaceModelInfo(_Data):
+    name: Annotated[str, Field(max_length=64)]
+    version: Annotated[str, Field(max_length=64)]
+
+
+class FaceThresholds(_Data):
+    match_max: float
+    mismatch_min: float
+
+
+class FaceCheckResult(_Data):
+    """The judged check, for the agent: advice, the agent decides."""
+
+    call_id: Ident
+    check_id: Ident
+    state: Literal["judged", "failed"]
+    band: Literal["match", "review", "mismatch"] | None = None
+    distance: float | None = None
+    thresholds: FaceThresholds
+    model: FaceModelInfo
+    passed: bool
+    gates: list[FaceGate] = Field(default_factory=list, max_length=32)
+    liveness: list[FaceChallengeResult] = Field(default_factory=list, max_length=8)
+    id_box: list[int] | None = Field(default=None, min_length=4, max_length=4)
+    live_box: list[int] | None = Field(default=None, min_length=4, max_length=4)
+    portrait_url: Annotated[str, Field(max_length=300)] | None = None
+    live_url: Annotated[str, Field(max_length=300)] | None = None
+    error: Error | None = None
+
+
+class FaceCheckStatus(_Data):
+    """For the booth: where the check stands and, on a failed gate, what to do."""
+
+    call_id: Ident
+    check_id: Ident
+    state: Literal["judging", "retry", "done", "decided", "cancelled"]
+    hint: Annotated[str, Field(max_length=32)] | None = None
+
+
+class FaceCheckDecided(_Data):
+    call_id: Ident
+    check_id: Ident
+    decision: Literal["confirmed", "rejected"]
+    by: Subject
+
+
 # ---------------------------------------------------------------------------
 # Registries: the type name on the wire -> the model of its ``data``.
 
@@ -374,6 +546,12 @@ INBOUND: dict[str, type[_Data]] = {
     "call.ice": CallIce,
     "call.end": CallEnd,
     "rating.submit": RatingSubmit,
+    "document.request": DocumentRequest,
+    "document.status": DocumentStatus,
+    "document.review": DocumentReview,
+    "face.check.start": FaceCheckStart,
+    "face.check.submit": FaceCheckSubmit,
+    "face.check.decide": FaceCheckDecide,
 }
 
 OUTBOUND: dict[str, type[_Data]] = {
@@ -395,6 +573,14 @@ OUTBOUND: dict[str, type[_Data]] = {
     "call.ended": CallEnded,
     "rating.request": RatingRequest,
     "rating": Rating,
+    "document.requested": DocumentRequested,
+    "document.added": DocumentAdded,
+    "document.status": DocumentStatusEvent,
+    "document.reviewed": DocumentReviewed,
+    "face.check.started": FaceCheckStarted,
+    "face.check.result": FaceCheckResult,
+    "face.check.status": FaceCheckStatus,
+    "face.check.decided": FaceCheckDecided,
 }
 
 # Which roles may send which inbound types (authorization by role; ownership is
@@ -413,6 +599,12 @@ ROLES: dict[str, frozenset[str]] = {
     "call.ice": frozenset({"booth", "agent"}),
     "call.end": frozenset({"booth", "agent"}),
     "rating.submit": frozenset({"booth"}),
+    "document.request": frozenset({"agent"}),
+    "document.status": frozenset({"booth"}),
+    "document.review": frozenset({"agent"}),
+    "face.check.start": frozenset({"agent"}),
+    "face.check.submit": frozenset({"booth"}),
+    "face.check.decide": frozenset({"agent"}),
 }
 
 

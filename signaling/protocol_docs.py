@@ -116,6 +116,10 @@ _NUMBER = "A012"
 _OFFER = "ofr_b2c94e07d15a3f68e0c3"
 _CALL = "call_7d21e9a4c3b8f0516e2d"
 _SESSION = "s_Xq3vN8pL2cR7tYkA"
+_REQ = "req_4b7e19c0a2d3f58e61b9"
+_DOC = "doc_9c2e5f71b0a34d8e16f2"
+_SHA = "5d41402abc4b2a76b9719d911017c592" + "7d6b1c2e8a9f03b4c5d6e7f8091a2b3c"
+_CHECK = "fc_1e8d4a7c93b2f0e65d17"
 _NOW = 1749621000.512
 _TURN_USER = "1749624600:agent-" + _AGENT
 # base64(HMAC-SHA1("example-secret", _TURN_USER)); any value is valid to the model.
@@ -324,6 +328,86 @@ INBOUND_DOCS: dict[str, InboundDoc] = {
                 "comment": "工作人员很耐心，材料一次就办好了，谢谢！",
             },
         ),
+    ),
+    "document.request": InboundDoc(
+        reply="document.requested",
+        text=(
+            "The agent of a call asks the booth to capture a document. `kind` tells the "
+            "booth which picture to show (where to put an ID card, a booklet, a page); "
+            "`instruction` is shown large. The booth gets the same "
+            "[`document.requested`](#out-document.requested), captures, checks quality and "
+            "uploads over HTTP (`POST /api/calls/{call_id}/documents`); the agent then gets "
+            "[`document.added`](#out-document.added). Not in this call: `forbidden`; the "
+            "call has ended: `conflict`."
+        ),
+        example=Example(
+            id="21",
+            data={"call_id": _CALL, "kind": "id_front",
+                  "instruction": "请把身份证人像面放在高拍仪上"},
+        ),
+    ),
+    "document.status": InboundDoc(
+        reply="ok",
+        text=(
+            "The booth tells the agent how a requested capture is going: `capturing`, "
+            "`retrying` (a quality check failed; `code: quality` and `message` say which), "
+            "`uploading`, or `failed` with the scanner's error code (`jammed`, "
+            "`no_documents`, `cover_open`, `no_device`, `busy`, `timeout`) or `cancelled` "
+            "when the resident gave up. Relayed to the agent as "
+            "[`document.status`](#out-document.status)."
+        ),
+        example=Example(
+            id="22",
+            data={"call_id": _CALL, "request_id": _REQ, "state": "retrying",
+                  "code": "quality", "message": "blurry"},
+        ),
+    ),
+    "document.review": InboundDoc(
+        reply="document.reviewed",
+        text=(
+            "The agent accepts a document or asks for a re-scan (`reason` is shown to the "
+            "resident). The booth gets [`document.reviewed`](#out-document.reviewed) and, on "
+            "`rescan`, captures the same request again. Only the agent of the document's "
+            "call may review it (`forbidden` otherwise)."
+        ),
+        example=Example(
+            id="23",
+            data={"document_id": _DOC, "decision": "rescan", "reason": "有反光，请调整角度"},
+        ),
+    ),
+    "face.check.start": InboundDoc(
+        reply="face.check.started",
+        text=(
+            "The agent starts a face check (人脸核身) comparing the resident's live face with "
+            "the portrait on an `id_front` document of this call. The hub picks a random "
+            "liveness challenge of two actions; the booth gets the same "
+            "[`face.check.started`](#out-face.check.started), shows the prompts over its self "
+            "view, uploads frames and sends [`face.check.submit`](#in-face.check.submit). "
+            "A document of another kind or call: `conflict` / `forbidden`."
+        ),
+        example=Example(id="24", data={"call_id": _CALL, "document_id": _DOC}),
+    ),
+    "face.check.submit": InboundDoc(
+        reply="face.check.status",
+        text=(
+            "The booth has uploaded `frames` live frames of the check "
+            "(`POST upload_url?seq=&t_ms=&step=`); the hub judges them on the server "
+            "(quality gates, liveness, match) in a worker pool. Reply: "
+            "[`face.check.status`](#out-face.check.status) `judging`; later `done` or "
+            "`retry` with a hint. The agent gets [`face.check.result`](#out-face.check.result). "
+            "Fewer frames stored than `frames`: `conflict`."
+        ),
+        example=Example(id="25", data={"call_id": _CALL, "check_id": _CHECK, "frames": 18}),
+    ),
+    "face.check.decide": InboundDoc(
+        reply="face.check.decided",
+        text=(
+            "The agent confirms or rejects the identity after seeing both faces side by side. "
+            "The score is advice; this decision, the result and who decided are stored and "
+            "audited. Deciding before the result: `conflict`."
+        ),
+        example=Example(id="26", data={"check_id": _CHECK, "decision": "confirmed",
+                                       "note": "人证一致"}),
     ),
 }
 
@@ -616,6 +700,128 @@ OUTBOUND_DOCS: dict[str, OutboundDoc] = {
         text="The rating was stored.",
         example=Example(re="5", data={"call_id": _CALL, "level": 5}),
     ),
+    "document.requested": OutboundDoc(
+        to="the agent (reply) and the booth of the call (event)",
+        event=True,
+        text=(
+            "A capture was requested. The booth shows the instruction with a picture of where "
+            "to put the document, captures, checks quality (blur, darkness, glare, page found) "
+            "and uploads, or reports [`document.status`](#in-document.status)."
+        ),
+        example=Example(
+            re="21",
+            data={"call_id": _CALL, "request_id": _REQ, "kind": "id_front",
+                  "instruction": "请把身份证人像面放在高拍仪上"},
+        ),
+    ),
+    "document.added": OutboundDoc(
+        to="the agent of the call",
+        event=True,
+        sent_as="Pushed when the booth's upload is stored.",
+        text=(
+            "A document of this call was stored. Fetch it with the session token: `url` for "
+            "the image (re-encoded; the same bytes for every reader), `thumb_url` for a "
+            "small JPEG. Every read is audited."
+        ),
+        example=Example(
+            data={"call_id": _CALL, "document_id": _DOC, "request_id": _REQ,
+                  "kind": "id_front", "content_type": "image/jpeg", "width": 2592,
+                  "height": 1944, "size": 812345, "sha256": _SHA,
+                  "url": "/api/documents/" + _DOC, "thumb_url": "/api/documents/" + _DOC
+                  + "/thumb", "created_at": _NOW},
+        ),
+    ),
+    "document.status": OutboundDoc(
+        to="the agent of the call",
+        event=True,
+        sent_as="Relayed from the booth's [`document.status`](#in-document.status).",
+        text="How the booth's capture is going; see the request for the codes.",
+        example=Example(
+            data={"call_id": _CALL, "request_id": _REQ, "state": "failed", "code": "jammed",
+                  "message": "纸张卡住"},
+        ),
+    ),
+    "document.reviewed": OutboundDoc(
+        to="the agent (reply) and the booth of the call (event)",
+        event=True,
+        text=(
+            "The agent's review. On `rescan` the booth shows `reason` and captures "
+            "`request_id` again."
+        ),
+        example=Example(
+            re="23",
+            data={"call_id": _CALL, "document_id": _DOC, "request_id": _REQ,
+                  "kind": "id_front", "decision": "rescan", "reason": "有反光，请调整角度"},
+        ),
+    ),
+    "face.check.started": OutboundDoc(
+        to="the agent (reply) and the booth of the call (event)",
+        event=True,
+        text=(
+            "A face check began. The booth shows a face outline over its self view and, in "
+            "order: look straight at the camera for `baseline_s`, then each of `challenges` "
+            "(`blink`, `turn_left` — the resident's own left, `turn_right`, `open_mouth`) for "
+            "at most `step_s`, capturing about `fps` frames per second and at most "
+            "`max_frames` in all. Each frame (JPEG) goes to "
+            "`POST {upload_url}?seq=N&t_ms=T&step=S` with the booth's token, where `t_ms` "
+            "counts from the first frame and `step` is `baseline` or the challenge shown."
+        ),
+        example=Example(
+            re="24",
+            data={"call_id": _CALL, "check_id": _CHECK, "document_id": _DOC,
+                  "challenges": ["blink", "turn_left"], "baseline_s": 1.0, "step_s": 4.0,
+                  "fps": 5.0, "max_frames": 40,
+                  "upload_url": "/api/calls/" + _CALL + "/face-checks/" + _CHECK + "/frames"},
+        ),
+    ),
+    "face.check.result": OutboundDoc(
+        to="the agent of the call",
+        event=True,
+        sent_as="Pushed when the server has judged the frames.",
+        text=(
+            "Advice for the agent, who decides with "
+            "[`face.check.decide`](#in-face.check.decide). `band` is `match`, `review` or "
+            "`mismatch` by `distance` against `thresholds`; `passed` is true when every gate "
+            "and every liveness challenge passed. Show both faces side by side: "
+            "`portrait_url` (the ID portrait) and `live_url` (the best live frame). A check "
+            "that could not be judged has `state: failed` and `error`."
+        ),
+        example=Example(
+            data={"call_id": _CALL, "check_id": _CHECK, "state": "judged", "band": "match",
+                  "distance": 0.36, "thresholds": {"match_max": 0.4, "mismatch_min": 0.55},
+                  "model": {"name": "dlib_face_recognition_resnet_model_v1",
+                            "version": "19.24"},
+                  "passed": True,
+                  "gates": [{"name": "one_face", "passed": True, "value": 1, "limit": 1,
+                             "hint": None}],
+                  "liveness": [{"action": "blink", "passed": True, "value": 0.52,
+                                "limit": 0.7, "detail": None},
+                               {"action": "turn_left", "passed": True, "value": 24.5,
+                                "limit": 18.0, "detail": None}],
+                  "id_box": [112, 40, 236, 164], "live_box": [220, 96, 420, 296],
+                  "portrait_url": "/api/face-checks/" + _CHECK + "/portrait",
+                  "live_url": "/api/face-checks/" + _CHECK + "/live", "error": None},
+        ),
+    ),
+    "face.check.status": OutboundDoc(
+        to="the booth (reply to submit, events) and the agent (events)",
+        event=True,
+        text=(
+            "Where the check stands: `judging`, `retry` (a quality gate failed; `hint` is "
+            "`no_face`, `many_faces`, `too_small`, `not_frontal`, `blurry` or "
+            "`liveness` — the booth tells the resident what to do and waits for the agent), "
+            "`done`, `decided`, `cancelled` (the call ended)."
+        ),
+        example=Example(re="25", data={"call_id": _CALL, "check_id": _CHECK,
+                                       "state": "judging", "hint": None}),
+    ),
+    "face.check.decided": OutboundDoc(
+        to="the agent",
+        text="The decision was stored and audited; the booth gets `face.check.status decided`.",
+        example=Example(re="26", data={"call_id": _CALL, "check_id": _CHECK,
+                                       "decision": "confirmed",
+                                       "by": {"id": _AGENT, "name": "王丽"}}),
+    ),
 }
 
 # ---------------------------------------------------------------------------
@@ -800,6 +1006,132 @@ FIELD_DOCS: dict[str, dict[str, str]] = {
     },
     "RatingRequest": {"call_id": "The call to rate."},
     "Rating": {"call_id": "The rated call.", "level": "The stored level."},
+    "DocumentRequest": {
+        "call_id": "The agent's call.",
+        "kind": "`id_front` (ID card portrait side), `id_back` (emblem side), "
+        "`household_register` (户口簿), `certificate`, `form`, `other`.",
+        "instruction": "Short text shown large to the resident; a default per kind if absent.",
+    },
+    "DocumentStatus": {
+        "call_id": "The booth's call.",
+        "request_id": "From `document.requested`.",
+        "state": "`capturing`, `retrying`, `uploading` or `failed`.",
+        "code": "Why it is retrying or failed.",
+        "message": "Details for the agent (e.g. which quality check failed).",
+    },
+    "DocumentReview": {
+        "document_id": "From `document.added`.",
+        "decision": "`accepted` or `rescan`.",
+        "reason": "Shown to the resident on `rescan`.",
+    },
+    "FaceCheckStart": {
+        "call_id": "The agent's call.",
+        "document_id": "An `id_front` document of this call.",
+    },
+    "FaceCheckSubmit": {
+        "call_id": "The booth's call.",
+        "check_id": "From `face.check.started`.",
+        "frames": "How many frames the booth uploaded.",
+    },
+    "FaceCheckDecide": {
+        "check_id": "A judged check of the agent's call.",
+        "decision": "`confirmed` (same person) or `rejected`.",
+        "note": "The agent's note, stored with the decision.",
+    },
+    "DocumentRequested": {
+        "call_id": "The call.",
+        "request_id": _ID + " of this capture request.",
+        "kind": "Which document.",
+        "instruction": "Text to show the resident.",
+    },
+    "DocumentAdded": {
+        "call_id": "The call.",
+        "document_id": _ID + ".",
+        "request_id": "The request it answers, if any.",
+        "kind": "Which document.",
+        "content_type": "Stored format (re-encoded by the hub).",
+        "width": "Pixels.",
+        "height": "Pixels.",
+        "size": "Bytes of the stored image.",
+        "sha256": "Hex SHA-256 of the stored bytes (the file's content address).",
+        "url": "GET with the session token for the image.",
+        "thumb_url": "GET with the session token for a thumbnail (JPEG, ≤ 320 px).",
+        "created_at": "Unix seconds.",
+    },
+    "DocumentStatusEvent": {
+        "call_id": "The call.",
+        "request_id": "The capture request.",
+        "state": "`capturing`, `retrying`, `uploading` or `failed`.",
+        "code": "Why it is retrying or failed.",
+        "message": "Details from the booth.",
+    },
+    "DocumentReviewed": {
+        "call_id": "The call.",
+        "document_id": "The reviewed document.",
+        "request_id": "The request it answered, if any.",
+        "kind": "Which document.",
+        "decision": "`accepted` or `rescan`.",
+        "reason": "The agent's reason.",
+    },
+    "FaceCheckStarted": {
+        "call_id": "The call.",
+        "check_id": _ID + " of the check.",
+        "document_id": "The ID card scan to compare against.",
+        "challenges": "Liveness actions, in order.",
+        "baseline_s": "Seconds of looking straight at the camera first.",
+        "step_s": "Time limit of each challenge, seconds.",
+        "fps": "Frames per second to capture.",
+        "max_frames": "Most frames the hub accepts for this check.",
+        "upload_url": "Where to `POST` each frame (JPEG) with the booth's token.",
+    },
+    "FaceGate": {
+        "name": "`one_face`, `face_size`, `frontal`, `sharpness`.",
+        "passed": "Whether the gate passed.",
+        "value": "Measured value.",
+        "limit": "The configured limit.",
+        "hint": "What the resident should do when it failed.",
+    },
+    "FaceChallengeResult": {
+        "action": "The challenge.",
+        "passed": "Whether it was seen within its time limit.",
+        "value": "Measured value (eye ratio, degrees of yaw, mouth ratio).",
+        "limit": "The configured limit.",
+        "detail": "Why it failed.",
+    },
+    "FaceModelInfo": {"name": "Face model.", "version": "Its version."},
+    "FaceThresholds": {
+        "match_max": "Distance at or under which the band is `match`.",
+        "mismatch_min": "Distance above which the band is `mismatch`.",
+    },
+    "FaceCheckResult": {
+        "call_id": "The call.",
+        "check_id": "The check.",
+        "state": "`judged`, or `failed` when the frames could not be judged.",
+        "band": "`match`, `review` or `mismatch` (advice).",
+        "distance": "Median face distance of the best live frames to the ID portrait.",
+        "thresholds": "The bands' limits.",
+        "model": "Which model judged.",
+        "passed": "Every gate and liveness challenge passed.",
+        "gates": "Quality gates of the best frame.",
+        "liveness": "One entry per challenge.",
+        "id_box": "Face on the ID portrait: left, top, right, bottom (pixels).",
+        "live_box": "Face on the best live frame: left, top, right, bottom (pixels).",
+        "portrait_url": "GET (session token) for the ID portrait crop.",
+        "live_url": "GET (session token) for the best live frame.",
+        "error": "Why the check failed, when `state` is `failed`.",
+    },
+    "FaceCheckStatus": {
+        "call_id": "The call.",
+        "check_id": "The check.",
+        "state": "`judging`, `retry`, `done`, `decided` or `cancelled`.",
+        "hint": "On `retry`: what the resident should do.",
+    },
+    "FaceCheckDecided": {
+        "call_id": "The call.",
+        "check_id": "The check.",
+        "decision": "`confirmed` or `rejected`.",
+        "by": "The agent who decided.",
+    },
 }
 
 # ---------------------------------------------------------------------------
@@ -1026,9 +1358,32 @@ _HTTP_ADMIN: Final = (
     ("`GET /api/admin/stats`", "—", "Today's counts, queue load and calls in progress"),
 )
 
+_HTTP_CALLS: Final = (
+    ("`POST /api/calls/{call_id}/documents?kind=&request_id=`",
+     "the image bytes (JPEG, PNG or TIFF; ≤ 20 MB; booth bearer of the call's booth, call "
+     "in progress)",
+     "201 with the `document.added` data. The content is sniffed and fully decoded: not an "
+     "image, truncated or corrupt (400 `bad_message`), too large (413), more than 50 "
+     "megapixels (400, decompression bomb). Stored re-encoded, content-addressed, 0600."),
+    ("`GET /api/calls/{call_id}/documents`", "— (the call's agent or an admin)",
+     "`{documents: [...]}` (metadata as in `document.added`)"),
+    ("`GET /api/documents/{id}`", "— (the call's agent or an admin)",
+     "The stored image; the read is audited. 410 after the retention period."),
+    ("`GET /api/documents/{id}/thumb`", "— (the call's agent or an admin)",
+     "A JPEG thumbnail (≤ 320 px); audited like a read."),
+    ("`POST /api/calls/{call_id}/face-checks/{check_id}/frames?seq=&t_ms=&step=`",
+     "one JPEG live frame (≤ 2 MB; booth bearer)",
+     "201 `{seq}`; the same `seq` again replaces the frame. More than `max_frames`: 409."),
+    ("`GET /api/face-checks/{id}/portrait`", "— (the call's agent or an admin)",
+     "The ID portrait crop (JPEG); audited."),
+    ("`GET /api/face-checks/{id}/live`", "— (the call's agent or an admin)",
+     "The best live frame (JPEG); audited."),
+)
+
 _HTTP_END = """\
-Document uploads of a call (under `/api/calls/{call_id}/`) are described with
-the documents feature.
+Documents and face images are personal data: readable only by the call's
+agent and admins, every read audited, deleted after the retention period
+(`document_retention_days`, default 30); their metadata and audit rows remain.
 """
 
 
@@ -1405,6 +1760,10 @@ def _markdown(schemas: Mapping[tuple[Direction, str], Json]) -> str:
         "### Admin (`/api/admin/`, admin bearer)",
         "",
         *_table(["Request", "Body", "Response"], _HTTP_ADMIN),
+        "",
+        "### Call documents and face checks",
+        "",
+        *_table(["Request", "Body", "Response"], _HTTP_CALLS),
         _HTTP_END,
         "## JSON Schema",
         "",
