@@ -38,15 +38,17 @@ _STATUS = {
 
 
 class HttpError(Exception):
-    def __init__(self, code: str, message: str, headers: dict[str, str] | None = None) -> None:
+    def __init__(self, code: str, message: str, headers: dict[str, str] | None = None,
+                 status: int | None = None) -> None:
         super().__init__(message)
         self.code, self.message, self.headers = code, message, headers or {}
+        self.status = status
 
 
-def _error_response(code: str, message: str, headers: dict[str, str] | None = None
-                    ) -> web.Response:
+def _error_response(code: str, message: str, headers: dict[str, str] | None = None,
+                    status: int | None = None) -> web.Response:
     return web.json_response({"error": {"code": code, "message": message}},
-                             status=_STATUS.get(code, 400), headers=headers)
+                             status=status or _STATUS.get(code, 400), headers=headers)
 
 
 @web.middleware
@@ -56,7 +58,7 @@ async def error_middleware(
     try:
         return await handler(request)
     except HttpError as exc:
-        return _error_response(exc.code, exc.message, exc.headers)
+        return _error_response(exc.code, exc.message, exc.headers, exc.status)
     except se.NotFound as exc:
         return _error_response("not_found", str(exc))
     except se.Conflict as exc:

@@ -52,6 +52,22 @@ class Settings:
     abuse_limit: int = 200
     revision_poll_s: float = 1.0
     log_level: str = "INFO"
+    # documents and face images (personal data): size limits and retention
+    upload_max_bytes: int = 20 * 1024 * 1024
+    image_max_pixels: int = 50_000_000
+    document_retention_days: float = 30.0
+    retention_interval_s: float = 3600.0
+    # face check (人脸核身): thresholds are advice bands; the agent decides
+    face_workers: int = 1
+    face_max_pending: int = 8
+    face_timeout_s: float = 30.0
+    face_match_max: float = 0.40
+    face_mismatch_min: float = 0.55
+    face_baseline_s: float = 1.0
+    face_step_s: float = 4.0
+    face_fps: float = 5.0
+    face_max_frames: int = 40
+    face_frame_max_bytes: int = 2 * 1024 * 1024
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -131,6 +147,10 @@ def load_settings(
     settings = dataclasses.replace(Settings(), **values)
     if settings.turn_urls and not settings.turn_secret:
         raise ConfigError("turn_urls are set but turn_secret is missing")
+    if not settings.face_match_max <= settings.face_mismatch_min:
+        raise ConfigError("face_match_max must not be above face_mismatch_min")
+    if settings.document_retention_days <= 0 or settings.upload_max_bytes <= 0:
+        raise ConfigError("document_retention_days and upload_max_bytes must be positive")
     if not 0 < settings.port < 65536:
         raise ConfigError(f"port {settings.port} out of range")
     return settings

@@ -18,8 +18,9 @@ import contextlib
 import logging
 import secrets
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from signaling import protocol as p
@@ -27,6 +28,8 @@ from signaling import queue as q
 from signaling.bus import InProcessBus, address
 from signaling.calls import Call, CallBook, CallConflict, CallError, CallNotFound, NotAParty
 from signaling.config import Settings
+from signaling.documents import DocumentDesk, Handler
+from signaling.files import FileStore
 from signaling.metrics import Metrics
 from signaling.sessions import Session, SessionState, SessionTable
 from signaling.store import Store
@@ -102,6 +105,11 @@ class Hub:
         self._tasks: list[asyncio.Task[None]] = []
         self._started_at = 0.0
         self.restored_orphans_until = 0.0
+        self.files = FileStore(settings.data_dir / "files")
+        self.documents = DocumentDesk(self, self.files)
+        # Feature handlers (documents, face checks) beside the core table below.
+        self.features: dict[str, Handler] = dict(self.documents.handlers)
+        self.call_end_hooks: list[Callable[[Call], Awaitable[None]]] = []
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -112,6 +120,7 @@ class Hub:
         self._tasks = [
             asyncio.create_task(self._timer_loop(), name="hub-timers"),
             asyncio.create_task(self._revision_loop(), name="hub-revision"),
+            asyncio.create_task(self._retention_loop(), name="hub-retention"),
         ]
 
     def close_all(self) -> None:
@@ -257,6 +266,38 @@ class Hub:
                 async with self.lock:
                     await self._apply(self.dispatcher.agent_online(
                         session.subject_id, session.skills, self.clock()))
+
+    async def _retention_loop(self) -> None:
+        await asyncio.to_thread(self.files.sweep_temp)
+        while True:
+            try:
+                await self.purge_personal_data()
+            except Exception:
+                log.exception("retention run failed")
+            await asyncio.sleep(self.settings.retention_interval_s)
+
+    async def purge_personal_data(self, now: float | None = None) -> tuple[int, int, int]:
+        """Delete document and face images older than the retention period (DESIGN.md §5);
+        their rows and audit entries stay. Returns (documents, face checks, files)."""
+        at = datetime.fromtimestamp(self.clock() if now is None else now, UTC)
+        before = at - timedelta(days=self.settings.document_retention_days)
+        docs = checks = removed = 0
+        while True:
+            d, c, blobs = await self.store.expire_personal_data(before, now=at)
+            removed += await asyncio.to_thread(self._delete_blobs, sorted(blobs))
+            docs, checks = docs + d, checks + c
+            if d < 500 and c < 500:
+                break
+        if docs or checks:
+            await self.store.audit("hub", "retention.purge", None, {
+                "documents": docs, "face_checks": checks, "files": removed,
+                "before": before.isoformat()})
+            log.info("retention: deleted %d documents, %d face checks, %d files",
+                     docs, checks, removed)
+        return docs, checks, removed
+
+    def _delete_blobs(self, blobs: list[str]) -> int:
+        return sum(self.files.delete(b) for b in blobs)
 
     def wake(self) -> None:
         self._wake.set()
@@ -420,16 +461,19 @@ class Hub:
         roles = p.ROLES.get(frame.type, frozenset())
         if session.kind not in roles:
             raise _err(p.ErrorCode.FORBIDDEN, f"a {session.kind} may not send {frame.type}")
-        handler = self._handlers[frame.type]
+        core = self._handlers.get(frame.type)
         try:
-            if frame.type in _LOCK_FREE:
-                await handler(self, session, conn, frame)
+            if frame.type in _LOCK_FREE and core is not None:
+                await core(self, session, conn, frame)
                 return
             async with self.lock:
                 # a frame queued behind a revocation or a takeover must not act
                 if self.sessions.get(session.session_id) is not session:
                     raise _err(p.ErrorCode.UNAUTHENTICATED, "this session has ended")
-                await handler(self, session, conn, frame)
+                if core is not None:
+                    await core(self, session, conn, frame)
+                else:
+                    await self.features[frame.type](session, conn, frame)
         except q.NotFound as exc:
             raise _err(p.ErrorCode.NOT_FOUND, str(exc)) from exc
         except q.Conflict as exc:
@@ -675,6 +719,12 @@ class Hub:
         if transfer_to is None:
             self.push("booth", call.booth_id, "rating.request",
                       p.RatingRequest(call_id=call.call_id))
+        self.documents.call_ended(call)
+        for hook in self.call_end_hooks:
+            try:
+                await hook(call)
+            except Exception:  # a feature's clean-up must not stop the call ending
+                log.exception("call end hook failed for %s", call.call_id)
         await self._apply(effects)
 
     # ------------------------------------------------------------------ effects

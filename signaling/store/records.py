@@ -23,6 +23,9 @@ __all__ = [
     "DayStats",
     "AuditRecord",
     "AuditVerdict",
+    "DocumentRecord",
+    "FaceCheckRecord",
+    "FaceFrameRecord",
 ]
 
 Role = Literal["agent", "admin"]
@@ -212,3 +215,57 @@ class AuditVerdict:
     rows: int
     first_broken_seq: int | None = None
     reason: str | None = None
+
+
+@dataclass(frozen=True)
+class DocumentRecord:
+    id: str
+    call_id: str
+    booth_id: str
+    request_id: str | None
+    kind: str
+    sha256: str
+    thumb_sha256: str
+    content_type: str
+    width: int
+    height: int
+    size: int
+    created_at: datetime
+    review: str
+    review_reason: str | None
+    reviewed_by: str | None
+    reviewed_at: datetime | None
+    deleted_at: datetime | None
+
+
+@dataclass(frozen=True)
+class FaceFrameRecord:
+    check_id: str
+    seq: int
+    t_ms: int
+    step: str
+    sha256: str
+
+
+@dataclass(frozen=True)
+class FaceCheckRecord:
+    id: str
+    call_id: str
+    document_id: str
+    booth_id: str
+    agent_id: str
+    challenges: tuple[str, ...]
+    state: str
+    created_at: datetime
+    judged_at: datetime | None
+    result: dict[str, Any] | None
+    band: str | None
+    distance: float | None
+    passed: bool | None
+    portrait_sha256: str | None
+    live_sha256: str | None
+    decision: str | None
+    decision_note: str | None
+    decided_by: str | None
+    decided_at: datetime | None
+    deleted_at: datetime | None

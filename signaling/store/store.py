@@ -16,6 +16,7 @@ from .calls import CallOps
 from .catalog import CatalogOps
 from .credentials import Passwords
 from .db import LOCK_SEED, Database, rowcount, serialize
+from .documents import DocumentOps
 from .meta import bump_revision, read_revision
 from .records import AuditRecord, AuditVerdict
 from .seed import seed_catalog
@@ -27,7 +28,9 @@ from .users import UserOps
 __all__ = ["Store"]
 
 
-class Store(UserOps, SessionOps, BoothOps, CatalogOps, TicketOps, CallOps, StoreBase):
+class Store(
+    UserOps, SessionOps, BoothOps, CatalogOps, TicketOps, CallOps, DocumentOps, StoreBase
+):
     """Async access to users, sessions, booths, the catalog, tickets, calls,
     ratings, the audit log and the admin revision.
 

@@ -43,6 +43,9 @@ __all__ = [
     "Rating",
     "AuditRow",
     "Meta",
+    "Document",
+    "FaceCheck",
+    "FaceFrame",
     "table_of",
 ]
 
@@ -212,6 +215,75 @@ class Rating(Base):
     indicators: Mapped[list[Any]] = mapped_column(JSON, default=list)
     reasons: Mapped[list[Any]] = mapped_column(JSON, default=list)
     comment: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
+class Document(Base):
+    """A document image of a call; the bytes live in the file store under ``sha256``."""
+
+    __tablename__ = "documents"
+    __table_args__ = (Index("ix_documents_created_at", "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    call_id: Mapped[str] = mapped_column(ForeignKey("calls.id"), index=True)
+    booth_id: Mapped[str] = mapped_column(ForeignKey("booths.id"))
+    request_id: Mapped[str | None] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(32))
+    sha256: Mapped[str] = mapped_column(String(64))
+    thumb_sha256: Mapped[str] = mapped_column(String(64))
+    content_type: Mapped[str] = mapped_column(String(32))
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    size: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime]
+    review: Mapped[str] = mapped_column(String(16), default="pending")
+    review_reason: Mapped[str | None] = mapped_column(String(200))
+    reviewed_by: Mapped[str | None] = mapped_column(String(64))
+    reviewed_at: Mapped[datetime | None]
+    deleted_at: Mapped[datetime | None]
+
+
+class FaceCheck(Base):
+    """One face check (人脸核身) of a call: the challenge, the server's result, the
+    agent's decision. Images (ID portrait, best live frame) are blobs by hash."""
+
+    __tablename__ = "face_checks"
+    __table_args__ = (Index("ix_face_checks_created_at", "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    call_id: Mapped[str] = mapped_column(ForeignKey("calls.id"), index=True)
+    document_id: Mapped[str] = mapped_column(ForeignKey("documents.id"))
+    booth_id: Mapped[str] = mapped_column(ForeignKey("booths.id"))
+    agent_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    challenges: Mapped[list[Any]] = mapped_column(JSON)
+    state: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime]
+    judged_at: Mapped[datetime | None]
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    band: Mapped[str | None] = mapped_column(String(16))
+    distance: Mapped[float | None] = mapped_column(Float)
+    passed: Mapped[bool | None] = mapped_column(Boolean)
+    portrait_sha256: Mapped[str | None] = mapped_column(String(64))
+    live_sha256: Mapped[str | None] = mapped_column(String(64))
+    decision: Mapped[str | None] = mapped_column(String(16))
+    decision_note: Mapped[str | None] = mapped_column(String(200))
+    decided_by: Mapped[str | None] = mapped_column(String(64))
+    decided_at: Mapped[datetime | None]
+    deleted_at: Mapped[datetime | None]
+
+
+class FaceFrame(Base):
+    """A live frame the booth uploaded for a face check."""
+
+    __tablename__ = "face_frames"
+
+    check_id: Mapped[str] = mapped_column(
+        ForeignKey("face_checks.id", ondelete="CASCADE"), primary_key=True
+    )
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    t_ms: Mapped[int] = mapped_column(Integer)
+    step: Mapped[str] = mapped_column(String(16))
+    sha256: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime]
 
 
