@@ -1,8 +1,9 @@
-"""HTTP routes of call documents (DESIGN.md §4 "uploads under /api/calls/{call_id}/...").
+"""HTTP routes of call documents and face-check images (DESIGN.md §4 "uploads under
+/api/calls/{call_id}/...").
 
 Thin: authenticate, read the body within its limit, hand over to
 :class:`~signaling.documents.DocumentDesk`, map its errors to the API's error
-shape. Face-check frames and images are added by :mod:`signaling.api_faces`.
+shape.
 """
 
 from __future__ import annotations
@@ -95,3 +96,46 @@ async def get_document(request: web.Request) -> web.Response:
 @document_routes.get("/api/documents/{document_id}/thumb")
 async def get_thumb(request: web.Request) -> web.Response:
     return await _read(request, "thumb")
+
+
+def _int(request: web.Request, name: str) -> int:
+    raw = request.query.get(name, "")
+    if not raw.isdigit() or len(raw) > 9:
+        raise HttpError("bad_message", f"query parameter {name} must be a non-negative integer")
+    return int(raw)
+
+
+@document_routes.post("/api/calls/{call_id}/face-checks/{check_id}/frames")
+async def upload_face_frame(request: web.Request) -> web.Response:
+    hub = request.app[HUB_KEY]
+    ident = await _identity(request, "booth")
+    seq, t_ms = _int(request, "seq"), _int(request, "t_ms")
+    step = request.query.get("step", "")
+    try:
+        body = await read_body(request, hub.settings.face_frame_max_bytes)
+        frames = await hub.faces.add_frame(ident, request.match_info["call_id"],
+                                           request.match_info["check_id"], seq, t_ms, step,
+                                           body)
+    except DocumentError as exc:
+        raise raise_for(exc) from exc
+    return web.json_response({"seq": seq, "frames": frames}, status=201)
+
+
+async def _face_image(request: web.Request, which: str) -> web.Response:
+    hub = request.app[HUB_KEY]
+    ident = await _identity(request, "agent", "admin")
+    try:
+        data, ctype = await hub.faces.read_image(ident, request.match_info["check_id"], which)
+    except DocumentError as exc:
+        raise raise_for(exc) from exc
+    return image_response(data, ctype)
+
+
+@document_routes.get("/api/face-checks/{check_id}/portrait")
+async def face_portrait(request: web.Request) -> web.Response:
+    return await _face_image(request, "portrait")
+
+
+@document_routes.get("/api/face-checks/{check_id}/live")
+async def face_live(request: web.Request) -> web.Response:
+    return await _face_image(request, "live")

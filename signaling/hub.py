@@ -29,6 +29,8 @@ from signaling.bus import InProcessBus, address
 from signaling.calls import Call, CallBook, CallConflict, CallError, CallNotFound, NotAParty
 from signaling.config import Settings
 from signaling.documents import DocumentDesk, Handler
+from signaling.face_judge import default_judge
+from signaling.faces import FaceDesk, FaceJudge
 from signaling.files import FileStore
 from signaling.metrics import Metrics
 from signaling.sessions import Session, SessionState, SessionTable
@@ -82,6 +84,7 @@ class Hub:
         settings: Settings,
         store: Store,
         clock: Callable[[], float] = time.time,
+        face_judge: Callable[[], FaceJudge] | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
@@ -108,8 +111,10 @@ class Hub:
         self.files = FileStore(settings.data_dir / "files")
         self.documents = DocumentDesk(self, self.files)
         # Feature handlers (documents, face checks) beside the core table below.
-        self.features: dict[str, Handler] = dict(self.documents.handlers)
-        self.call_end_hooks: list[Callable[[Call], Awaitable[None]]] = []
+        self.faces = FaceDesk(self, face_judge or (lambda: default_judge(settings)))
+        self.features: dict[str, Handler] = {**self.documents.handlers,
+                                             **self.faces.handlers}
+        self.call_end_hooks: list[Callable[[Call], Awaitable[None]]] = [self.faces.call_ended]
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -133,6 +138,7 @@ class Hub:
             conn.close(1001, "server shutting down")
 
     async def stop(self) -> None:
+        await self.faces.close()
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
