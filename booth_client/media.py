@@ -116,6 +116,15 @@ class BoothMedia:
         await pc.setLocalDescription(await pc.createOffer())
         return str(pc.localDescription.sdp)
 
+    def video_tap(self) -> MediaStreamTrack:
+        """A second consumer of the camera track the call sends (newest frame only).
+
+        The face check takes its frames here: the relay reads the camera once and
+        hands every frame to the peer connection and to this proxy, so the call's
+        video is not disturbed. The caller must ``stop()`` the proxy when done.
+        """
+        return self._relay.subscribe(self._video, buffered=False)
+
     async def apply_answer(self, call_id: str, gen: int, description: dict[str, Any]) -> None:
         if not self._current(call_id, gen) or self.pc is None:
             return

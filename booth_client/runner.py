@@ -8,7 +8,16 @@ driver both call :meth:`BoothRunner.act` with the engine's ``user_*`` intents
 and draw :meth:`BoothSession.view`.
 
 Effects run in order on two queues: media effects (which may take a while to
-gather candidates) on one, everything else on the other.
+gather candidates) on one, everything else on the other. Document and
+face-check effects go at once to :class:`~booth_client.assist_jobs.AssistJobs`
+(a cancellation must not wait behind a slow send); it scans, uploads and
+takes face frames in tasks of its own.
+
+Events (``on_event``; headless mode prints them as JSON lines) include the
+hub's ``document.requested``, ``document.reviewed``, ``face.check.started``
+and ``face.check.status`` as received (``event`` is the type, the rest its
+data), ``document.status.sent`` and ``face.check.submit.sent`` as sent, and
+``scanner`` (the scanner's health at start), besides the jobs' own events.
 """
 
 from __future__ import annotations
@@ -25,7 +34,12 @@ import websockets
 from websockets.asyncio.client import ClientConnection
 
 from booth_client import session as s
+from booth_client.assist_jobs import AssistJobs
+from booth_client.capture import DocumentScanner, scanner_health
+from booth_client.effects import AssistEffect
+from booth_client.facecapture import FrameGrabber, TrackGrabber
 from booth_client.media import BoothMedia
+from booth_client.uploads import Uploader
 from signaling import protocol as p
 
 __all__ = ["BoothRunner"]
@@ -34,6 +48,11 @@ log = logging.getLogger(__name__)
 
 ViewCallback = Callable[[s.BoothView], None]
 EventCallback = Callable[[dict[str, Any]], None]
+
+# Frames from the hub that are logged as events (documents, face check).
+_LOGGED_IN = frozenset({"document.requested", "document.reviewed", "face.check.started",
+                        "face.check.status"})
+_LOGGED_OUT = frozenset({"document.status", "face.check.submit"})
 
 
 class BoothRunner:
@@ -50,6 +69,9 @@ class BoothRunner:
         on_event: EventCallback | None = None,
         on_reset: Callable[[], None] | None = None,
         clock: Callable[[], float] = time.time,
+        scanner: DocumentScanner | None = None,
+        grabber: Callable[[], FrameGrabber] | None = None,
+        upload_backoff_s: float = 0.5,
     ) -> None:
         self.server = server.rstrip("/")
         self.ws_url = ws_url
@@ -69,16 +91,27 @@ class BoothRunner:
         self._last_view: s.BoothView | None = None
         self.disabled_reason: str | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self.scanner = scanner
+        # Face-check frames: by default a second consumer of the call's camera track.
+        self._grabber = grabber or (lambda: TrackGrabber(self.media.video_tap()))
+        self._upload_backoff_s = upload_backoff_s
+        self.jobs: AssistJobs | None = None
 
     # ------------------------------------------------------------------ public
 
     async def run(self) -> None:
         self._loop = asyncio.get_running_loop()
         self._http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=15))
+        uploader = Uploader(self._http, self.server, lambda: self.engine.token,
+                            backoff_s=self._upload_backoff_s)
+        self.jobs = AssistJobs(self.engine, self._apply, uploader, scanner=self.scanner,
+                               grabber=self._grabber, on_event=self._event,
+                               on_scanner=self._scanner_status, clock=self.clock)
         workers = [self._spawn(self._worker(self._main), "booth-effects"),
                    self._spawn(self._worker(self._media_q), "booth-media"),
                    self._spawn(self._timers(), "booth-timers"),
-                   self._spawn(self._stats(), "booth-stats")]
+                   self._spawn(self._stats(), "booth-stats"),
+                   self._spawn(self._scanner_health(), "booth-scanner")]
         self._apply(self.engine.start(self.clock()))
         try:
             await self._stopped.wait()
@@ -93,6 +126,9 @@ class BoothRunner:
             for task in [*workers, *list(self._tasks)]:
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task
+            await self.jobs.close()  # no capture, upload or face frame outlives the booth
+            if self.scanner is not None:
+                await self.scanner.close()
             if self.ws is not None:
                 with contextlib.suppress(Exception):
                     await self.ws.close()
@@ -133,7 +169,10 @@ class BoothRunner:
 
     def _apply(self, effects: list[s.Effect]) -> None:
         for eff in effects:
-            if isinstance(eff, s.StartMedia | s.ApplyRemote | s.StopMedia):
+            if isinstance(eff, AssistEffect):
+                if self.jobs is not None:
+                    self.jobs.handle(eff)
+            elif isinstance(eff, s.StartMedia | s.ApplyRemote | s.StopMedia):
                 self._media_q.put_nowait(eff)
             else:
                 self._main.put_nowait(eff)
@@ -192,7 +231,9 @@ class BoothRunner:
         try:
             await ws.send(p.encode(eff.mtype, eff.data, id=eff.id))
         except websockets.ConnectionClosed:
-            pass  # the reader sees the close and the engine reconnects
+            return  # the reader sees the close and the engine reconnects
+        if eff.mtype in _LOGGED_OUT:
+            self._event({"event": eff.mtype + ".sent", **eff.data.model_dump(mode="json")})
 
     async def _load_catalog(self) -> None:
         assert self._http is not None
@@ -227,6 +268,8 @@ class BoothRunner:
                 except p.ProtocolError as exc:
                     log.warning("booth: unreadable frame from the hub: %s", exc)
                     continue
+                if frame.type in _LOGGED_IN:
+                    self._event({"event": frame.type, **frame.data.model_dump(mode="json")})
                 self._apply(self.engine.frame(frame, self.clock()))
         except websockets.ConnectionClosed:
             pass
@@ -265,6 +308,15 @@ class BoothRunner:
             except TimeoutError:
                 pass
             self._apply(self.engine.tick(self.clock()))
+
+    async def _scanner_health(self) -> None:
+        status = await scanner_health(self.scanner)
+        self._event({"event": "scanner", "spec": self.scanner.spec if self.scanner else None,
+                     "status": status})
+        self._scanner_status(status)
+
+    def _scanner_status(self, status: str) -> None:
+        self._apply(self.engine.device_status(scanner=status))
 
     def media_state(self, call_id: str, gen: int, state: str) -> None:
         """Hook for BoothMedia's connection state changes."""

@@ -15,6 +15,14 @@ Connection (``link``) and media (``media``) are orthogonal to the screen: a
 dropped WebSocket shows "reconnecting" over whatever screen is up and resumes
 the session; a failed peer connection is rebuilt with ``gen + 1`` (aiortc has
 no ICE restart) while the resident keeps seeing the call.
+
+Inside a call, documents and the face check are a sub-machine of their own
+(:mod:`booth_client.assist`): the agent's ``document.requested`` /
+``face.check.started`` start them, the adapter reports scans, uploads and
+frames back (:meth:`BoothSession.capture_result`, :meth:`upload_done`,
+:meth:`upload_failed`, :meth:`face_capture_done`), and the kiosk draws them
+over the call (``BoothView.document``, ``BoothView.face``, ``BoothView.overlay``).
+The call ending, however it ends, cancels them (``StopAssist``).
 """
 
 from __future__ import annotations
@@ -26,6 +34,39 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
+from booth_client.assist import (
+    Assist,
+    AssistConfig,
+    CaptureResult,
+    DocPhase,
+    DocumentView,
+    FacePhase,
+    FaceView,
+    UploadDone,
+    UploadFailed,
+)
+from booth_client.effects import (
+    ApplyRemote,
+    AssistEffect,
+    CancelCapture,
+    CancelFaceCapture,
+    Connect,
+    Disabled,
+    Effect,
+    FacePlan,
+    FaceStep,
+    FinishFaceCapture,
+    LoadCatalog,
+    ResetResident,
+    ScheduleReconnect,
+    Send,
+    StartCapture,
+    StartFaceCapture,
+    StartMedia,
+    StopAssist,
+    StopMedia,
+    UploadDocument,
+)
 from signaling import protocol as p
 
 __all__ = [
@@ -48,6 +89,24 @@ __all__ = [
     "LoadCatalog",
     "ResetResident",
     "Disabled",
+    "AssistEffect",
+    "StartCapture",
+    "UploadDocument",
+    "CancelCapture",
+    "FacePlan",
+    "StartFaceCapture",
+    "FaceStep",
+    "FinishFaceCapture",
+    "CancelFaceCapture",
+    "StopAssist",
+    "AssistConfig",
+    "CaptureResult",
+    "UploadDone",
+    "UploadFailed",
+    "DocPhase",
+    "FacePhase",
+    "DocumentView",
+    "FaceView",
     "BoothSession",
     "BAD_REVIEW_REASONS",
 ]
@@ -80,6 +139,9 @@ class Media(StrEnum):
     CONNECTED = "connected"
     RECONNECTING = "reconnecting"
 
+
+# Requests whose replies no button waits for: they do not make the view ``busy``.
+_QUIET = frozenset({"document.status", "face.check.submit"})
 
 # Reasons offered for a bad review (levels 2 and 1), as i18n keys.
 BAD_REVIEW_REASONS = (
@@ -118,6 +180,7 @@ class SessionConfig:
     backoff_base_s: float = 0.5
     backoff_max_s: float = 15.0
     default_heartbeat_s: float = 20.0
+    assist: AssistConfig = field(default_factory=AssistConfig)  # documents, face check
 
     def __post_init__(self) -> None:
         for name in ("choose_idle_s", "rating_idle_s", "thanks_s", "media_grace_s",
@@ -183,75 +246,9 @@ class BoothView:
     notice: str | None  # an i18n key, e.g. "notice.ticket_lost"
     camera: str
     busy: bool  # a request is in flight (disable the button that sent it)
-
-
-# ----------------------------------------------------------------------------- effects
-
-
-@dataclass(frozen=True)
-class Connect:
-    """Open the WebSocket now."""
-
-
-@dataclass(frozen=True)
-class Send:
-    mtype: str
-    data: p._Data
-    id: str | None = None
-
-
-@dataclass(frozen=True)
-class ScheduleReconnect:
-    delay_s: float
-
-
-@dataclass(frozen=True)
-class StartMedia:
-    """Build a peer connection for ``call_id`` at ``gen`` (closing any older one) and offer.
-
-    The adapter must call :meth:`BoothSession.local_offer` with the SDP it made.
-    """
-
-    call_id: str
-    gen: int
-    ice_servers: tuple[dict[str, Any], ...]
-
-
-@dataclass(frozen=True)
-class ApplyRemote:
-    """Apply the agent's answer (``description``) or ICE candidate to the current peer."""
-
-    call_id: str
-    gen: int
-    description: dict[str, Any] | None = None
-    candidate: dict[str, Any] | None = None
-    end_of_candidates: bool = False
-
-
-@dataclass(frozen=True)
-class StopMedia:
-    call_id: str
-
-
-@dataclass(frozen=True)
-class LoadCatalog:
-    """Fetch ``GET /api/catalog`` and feed it to :meth:`BoothSession.catalog_loaded`."""
-
-
-@dataclass(frozen=True)
-class ResetResident:
-    """Forget everything about the resident who just left (images, typed text)."""
-
-
-@dataclass(frozen=True)
-class Disabled:
-    """The device token was refused: stop reconnecting until an administrator acts."""
-
-    reason: str
-
-
-Effect = (Connect | Send | ScheduleReconnect | StartMedia | ApplyRemote | StopMedia
-          | LoadCatalog | ResetResident | Disabled)
+    document: DocumentView | None = None  # a document capture in this call
+    face: FaceView | None = None  # a face check in this call
+    overlay: str | None = None  # which of the two the in-call screen shows: "document" | "face"
 
 
 # ----------------------------------------------------------------------------- session
@@ -295,6 +292,10 @@ class BoothSession:
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _dl: _Deadlines = field(default_factory=_Deadlines)
     _hello_id: str | None = None
+    assist: Assist = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.assist = Assist(self.config.assist, self._quiet_request)
 
     # ------------------------------------------------------------------ helpers
 
@@ -313,17 +314,24 @@ class BoothSession:
         self._pending[rid] = mtype
         return Send(mtype, data, rid)
 
+    def _quiet_request(self, mtype: str, data: p._Data) -> Send:
+        """A request whose reply nobody waits on screen (``busy`` ignores it)."""
+        return self._request(mtype, data)
+
     def view(self) -> BoothView:
         return BoothView(
             screen=self.screen, link=self.link, media=self.media, booth_name=self.booth_name,
             departments=self.departments, department_id=self.department_id,
             service_id=self.service_id, ticket=self.ticket, call=self.call,
             rating_call_id=self.rating_call_id, notice=self.notice, camera=self.camera,
-            busy=bool(self._pending),
+            busy=any(t not in _QUIET for t in self._pending.values()),
+            document=self.assist.document_view(), face=self.assist.face_view(),
+            overlay=self.assist.front,
         )
 
     def next_deadline(self) -> float | None:
-        times = [t for t in (self._dl.idle, self._dl.heartbeat, self._dl.media) if t is not None]
+        times = [t for t in (self._dl.idle, self._dl.heartbeat, self._dl.media,
+                             self.assist.next_deadline()) if t is not None]
         return min(times, default=None)
 
     def _backoff(self) -> float:
@@ -373,7 +381,7 @@ class BoothSession:
     def _disable(self, reason: str) -> list[Effect]:
         effects: list[Effect] = []
         if self.call is not None:
-            effects.append(StopMedia(self.call.call_id))
+            effects += [*self.assist.stop(self.call.call_id), StopMedia(self.call.call_id)]
         self._clear_resident()
         self.screen, self.link, self.media = Screen.DISABLED, Link.OFFLINE, Media.IDLE
         self.session_id = None
@@ -381,6 +389,7 @@ class BoothSession:
         return [*effects, ResetResident(), Disabled(reason)]
 
     def _clear_resident(self) -> None:
+        self.assist = Assist(self.config.assist, self._quiet_request)
         self.department_id = self.service_id = None
         self.ticket = None
         self.call = None
@@ -410,7 +419,7 @@ class BoothSession:
         lost = not w.resumed and (self.ticket is not None or self.call is not None)
         if lost:
             if self.call is not None:
-                effects.append(StopMedia(self.call.call_id))
+                effects += [*self.assist.stop(self.call.call_id), StopMedia(self.call.call_id)]
             self._clear_resident()
             self.notice = "notice.ticket_lost"
             effects.append(ResetResident())
@@ -431,6 +440,8 @@ class BoothSession:
             return []
         kind = self._pending.get(frame.re or "")
         log.info("booth: hub refused %s: %s %s", kind, err.code, err.message)
+        if kind in _QUIET and frame.re is not None:
+            return self.assist.refused(frame.re, err.code, now)
         if kind == "ticket.create":
             self.notice = ("notice.service_unavailable" if err.code == p.ErrorCode.NOT_FOUND
                            else "notice.try_again")
@@ -486,13 +497,16 @@ class BoothSession:
     def _on_call_start(self, frame: p.Frame, now: float) -> list[Effect]:
         c = p.parse_data(frame, p.CallStart)
         servers = tuple(s.model_dump(exclude_none=True) for s in c.ice_servers)
+        stop: list[Effect] = []
+        if self.call is not None and self.call.call_id != c.call_id:
+            stop = self.assist.stop(self.call.call_id)  # StartMedia replaces the old peer
         self.call = CallInfo(c.call_id, c.ticket_id, c.peer.name, now, 0, servers)
         self.media = Media.CONNECTING
         self._dl.media = now + self.config.media_connect_s
         self._dl.idle = None
         self.notice = None
         self._go(Screen.IN_CALL)
-        return [StartMedia(c.call_id, 0, servers)]
+        return [*stop, StartMedia(c.call_id, 0, servers)]
 
     def _on_call_sdp(self, frame: p.Frame, now: float) -> list[Effect]:
         s = p.parse_data(frame, p.CallSdp)
@@ -522,13 +536,54 @@ class BoothSession:
         self.call = None
         self.media = Media.IDLE
         self._dl.media = None
-        effects: list[Effect] = [StopMedia(call_id)]
+        # Documents and the face check end with the call: nothing more is uploaded.
+        effects: list[Effect] = [*self.assist.stop(call_id), StopMedia(call_id)]
         if e.reason == "transferred":
             return effects  # a ticket.update moves us to waiting in the new queue
         if self.ticket is not None and self.screen is Screen.IN_CALL:
             # agent lost: the hub puts the ticket back in the queue; show waiting again
             return effects
         return effects
+
+    # ------------------------------------------------------------------ documents, face check
+
+    def _in_call(self, call_id: str) -> bool:
+        return (self.call is not None and self.call.call_id == call_id
+                and self.screen is Screen.IN_CALL)
+
+    def _on_document_requested(self, frame: p.Frame, now: float) -> list[Effect]:
+        d = p.parse_data(frame, p.DocumentRequested)
+        return self.assist.requested(d, now) if self._in_call(d.call_id) else []
+
+    def _on_document_reviewed(self, frame: p.Frame, now: float) -> list[Effect]:
+        r = p.parse_data(frame, p.DocumentReviewed)
+        return self.assist.reviewed(r, now) if self._in_call(r.call_id) else []
+
+    def _on_face_check_started(self, frame: p.Frame, now: float) -> list[Effect]:
+        f = p.parse_data(frame, p.FaceCheckStarted)
+        return self.assist.face_started(f, now) if self._in_call(f.call_id) else []
+
+    def _on_face_check_status(self, frame: p.Frame, now: float) -> list[Effect]:
+        st = p.parse_data(frame, p.FaceCheckStatus)
+        return self.assist.face_status(st, now) if self._in_call(st.call_id) else []
+
+    def capture_result(self, result: CaptureResult, now: float) -> list[Effect]:
+        """The adapter's answer to :class:`StartCapture`."""
+        return self.assist.capture_result(result, now) if self.call is not None else []
+
+    def upload_done(self, result: UploadDone, now: float) -> list[Effect]:
+        """The hub stored the document (HTTP 201)."""
+        return self.assist.upload_done(result, now) if self.call is not None else []
+
+    def upload_failed(self, result: UploadFailed, now: float) -> list[Effect]:
+        """The upload was refused, or the hub could not be reached after the retries."""
+        return self.assist.upload_failed(result, now) if self.call is not None else []
+
+    def face_capture_done(self, check_id: str, frames: int, now: float) -> list[Effect]:
+        """After :class:`FinishFaceCapture`: every frame upload ended, ``frames`` are stored."""
+        if self.call is None:
+            return []
+        return self.assist.face_capture_done(check_id, frames, now)
 
     def _on_rating_request(self, frame: p.Frame, now: float) -> list[Effect]:
         r = p.parse_data(frame, p.RatingRequest)
@@ -611,6 +666,8 @@ class BoothSession:
                 effects += [Send("ping", p.Ping()), self._status()]
         if self._dl.media is not None and now >= self._dl.media and self.call is not None:
             effects += self._rebuild(now)
+        if self.call is not None:
+            effects += self.assist.tick(now)
         if self._dl.idle is not None and now >= self._dl.idle:
             self._dl.idle = None
             if self.screen in (Screen.CHOOSING, Screen.RATING, Screen.THANKS):
@@ -701,6 +758,18 @@ class BoothSession:
             return []
         return [self._request("call.end", p.CallEnd(call_id=self.call.call_id,
                                                     reason="resident_hangup"))]
+
+    def user_document_ready(self, now: float) -> list[Effect]:
+        """The resident has put the document down: capture now instead of after the countdown."""
+        return self.assist.ready(now) if self.call is not None else []
+
+    def user_cancel_document(self, now: float) -> list[Effect]:
+        """The resident gave up on the capture: ``document.status failed code=cancelled``."""
+        return self.assist.cancel(now) if self.call is not None else []
+
+    def user_dismiss_document(self, now: float) -> list[Effect]:
+        """Close a capture's result (submitted, accepted, failed) before it goes by itself."""
+        return self.assist.dismiss(now) if self.call is not None else []
 
     def user_rate(self, level: int, reasons: tuple[str, ...] = (), comment: str | None = None,
                   now: float = 0.0) -> list[Effect]:
