@@ -44,7 +44,7 @@ def requested(eng: s.BoothSession, rid: str = "r1", kind: str = "id_front",
 
 
 def statuses(effects: list[s.Effect]) -> list[tuple[str, str, str | None, str | None]]:
-    out = []
+    out: list[tuple[str, str, str | None, str | None]] = []
     for e in sends(effects, "document.status"):
         d = e.data
         assert isinstance(d, p.DocumentStatus) and e.id is not None
