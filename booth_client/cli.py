@@ -7,9 +7,21 @@ Headless (``--headless``) runs the same engine without Qt and prints one JSON
 line per state change or notable event; with ``--service`` it takes a ticket
 by itself, and with ``--auto-rate LEVEL`` it rates every call — an unattended
 resident, for the demo, tests and benchmarks. ``SIGUSR1`` drops the media path
-and ``SIGUSR2`` the hub connection (recovery drills).
+and ``SIGUSR2`` the hub connection (recovery drills). The headless resident
+also presses "ready" as soon as the agent asks for a document; the face check
+runs on its own timers.
 
-Exit codes: 0 stopped, 2 usage / enrollment error, 3 the booth is disabled.
+Documents are captured with ``--scanner DRIVER[:DEVICE]`` (``sane:test``,
+``uvc:0``, ``folder:/dir``, ``synthetic``; headless default ``synthetic``,
+which renders whatever kind the agent asks for; the kiosk has no default:
+``none`` or no flag means "no scanner" and a request fails with ``no_device``).
+``--scanner-option KEY=VALUE`` passes a backend option (SANE: ``--KEY=VALUE``).
+
+Subcommands for setting up the scanner (see :mod:`booth_client.scan_cli`):
+``xiaowu-booth scanners [--json]`` and ``xiaowu-booth scan --driver SPEC --out FILE``.
+
+Exit codes: 0 stopped, 2 usage / enrollment error, 3 the booth is disabled;
+``scan``: 1 when the scanner fails.
 """
 
 from __future__ import annotations
@@ -23,9 +35,10 @@ import random
 import signal
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from booth_client import __version__
+from booth_client.assist import DocPhase
 from booth_client.config import (
     BoothConfig,
     ConfigError,
@@ -38,13 +51,21 @@ from booth_client.config import (
 )
 from booth_client.session import BoothSession, BoothView, Screen, SessionConfig
 
+if TYPE_CHECKING:
+    from booth_client.capture import DocumentScanner
+
 __all__ = ["main", "build_parser"]
 
 log = logging.getLogger("booth_client")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="xiaowu-booth", description="Xiaowu service booth")
+    ap = argparse.ArgumentParser(
+        prog="xiaowu-booth", description="Xiaowu service booth",
+        epilog="commands: run (default) the booth; scanners: list scanners and their "
+               "health; scan: capture one page to a file")
+    ap.add_argument("command", nargs="?", choices=("run", "scanners", "scan"), default="run",
+                    help=argparse.SUPPRESS)
     ap.add_argument("--server", help="the hub's base URL, http://… or https://…")
     ap.add_argument("--config-dir", type=Path, default=Path("booth-config"),
                     help="where the device token is kept (default ./booth-config)")
@@ -55,7 +76,13 @@ def build_parser() -> argparse.ArgumentParser:
                     help="synthetic | file:PATH | device:N | device:/dev/videoN")
     ap.add_argument("--size", default="1280x720", help="camera size WxH (default 1280x720)")
     ap.add_argument("--fps", type=float, default=25.0, help="camera frame rate (default 25)")
-    ap.add_argument("--scanner", default=None, help="DRIVER[:DEVICE] (document capture)")
+    ap.add_argument("--scanner", default=None,
+                    help="DRIVER[:DEVICE] for documents: sane[:DEVICE], uvc:N, folder:DIR, "
+                         "synthetic, none (headless default: synthetic)")
+    ap.add_argument("--scanner-option", action="append", default=[], metavar="KEY=VALUE",
+                    help="a scanner backend option, e.g. test-picture=Grid (repeatable)")
+    ap.add_argument("--scan-timeout", type=float, default=60.0, metavar="S",
+                    help="give up on a scan after S seconds (default 60)")
     ap.add_argument("--service", help="headless: take a ticket for this service id")
     ap.add_argument("--auto-rate", type=int, choices=range(1, 6), metavar="LEVEL",
                     help="headless: rate every call with LEVEL (5 非常满意 … 1 非常不满意)")
@@ -66,7 +93,26 @@ def build_parser() -> argparse.ArgumentParser:
                     help="gather host candidates only on these local addresses")
     ap.add_argument("--relay-only", action="store_true", help="media only through TURN")
     ap.add_argument("--log-level", default="WARNING")
+    scan = ap.add_argument_group("scanners / scan")
+    scan.add_argument("--json", action="store_true", help="print one JSON object")
+    scan.add_argument("--driver", help="scan: DRIVER[:DEVICE] (default: --scanner)")
+    scan.add_argument("--out", help="scan: the image file to write (.png, .jpg, .tif)")
+    scan.add_argument("--resolution", type=int, default=300, help="scan: dpi (default 300)")
+    scan.add_argument("--mode", choices=("color", "gray", "lineart"), default="color")
+    scan.add_argument("--source", choices=("flatbed", "feeder"), default="flatbed")
     return ap
+
+
+def make_scanner(args: argparse.Namespace, default: str | None) -> DocumentScanner | None:
+    """The booth's document scanner from ``--scanner`` (None: no scanner). ValueError if bad."""
+    from booth_client.capture import DocumentScanner
+    from booth_client.scan_cli import backend_options
+
+    spec = args.scanner or default
+    if spec is None or spec == "none":
+        return None
+    return DocumentScanner(spec, backend_options=backend_options(args.scanner_option),
+                           timeout_s=args.scan_timeout)
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -114,6 +160,18 @@ def _view_json(view: BoothView) -> dict[str, Any]:
         out["notice"] = view.notice
     if view.camera != "unknown":
         out["camera"] = view.camera
+    if view.overlay is not None:
+        out["overlay"] = view.overlay
+    if view.document is not None:
+        d = view.document
+        out["document"] = {"request_id": d.request_id, "kind": d.kind, "phase": d.phase.value,
+                           "attempt": d.attempt, "code": d.code, "message": d.message,
+                           "rescan": d.rescan}
+    if view.face is not None:
+        f = view.face
+        out["face"] = {"check_id": f.check_id, "phase": f.phase.value, "step": f.step,
+                       "index": f.index, "steps": list(f.steps), "hint": f.hint,
+                       "message": f.message}
     return out
 
 
@@ -143,6 +201,9 @@ class HeadlessResident:
             self.runner.act("start")
             self.runner.act("service", self.service)
             self.runner.act("take_ticket")
+        elif (view.screen is Screen.IN_CALL and view.document is not None
+              and view.document.phase is DocPhase.READY):
+            self.runner.act("document_ready")  # the document is on the plate already
         elif view.screen is Screen.RATING and self.rate and not view.busy:
             self.runner.act("rate", self.rate, ())
         elif view.screen is Screen.THANKS:
@@ -170,6 +231,7 @@ async def _run(args: argparse.Namespace) -> int:
     width, height = _size(args.size)
     try:
         source = open_camera(args.camera, width, height, args.fps)
+        scanner = make_scanner(args, "synthetic")
     except ValueError as exc:
         print(f"xiaowu-booth: {exc}", file=sys.stderr)
         return 2
@@ -188,7 +250,7 @@ async def _run(args: argparse.Namespace) -> int:
         print(json.dumps(ev, ensure_ascii=False), flush=True)
 
     runner = BoothRunner(cfg.server, ws_url(cfg.server), engine, media,
-                         on_event=emit if args.headless else None)
+                         on_event=emit if args.headless else None, scanner=scanner)
     holder["r"] = runner
     resident = HeadlessResident(runner, args.service, args.auto_rate, args.max_calls)
     runner._on_view = resident.on_view  # the headless resident reads every view
@@ -207,9 +269,16 @@ async def _run(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    # Options may come before or after the command (DESIGN.md §4, command-line contract).
+    args = build_parser().parse_intermixed_args(argv)
     logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.command in ("scanners", "scan"):
+        from booth_client import scan_cli
+
+        if args.command == "scanners":
+            return scan_cli.scanners_command(args)
+        return scan_cli.scan_command(args)
     if not args.headless:
         from booth_client.ui.app import run_kiosk
 

@@ -63,7 +63,7 @@ async def _kiosk(args: argparse.Namespace) -> int:
 
     from booth_client import __version__
     from booth_client.camera import open_camera
-    from booth_client.cli import _enroll_or_load, _size
+    from booth_client.cli import _enroll_or_load, _size, make_scanner
     from booth_client.config import ws_url
     from booth_client.media import BoothMedia
     from booth_client.runner import BoothRunner
@@ -79,6 +79,7 @@ async def _kiosk(args: argparse.Namespace) -> int:
         restrict_host_addresses(list(args.ice_address))
     try:
         source = open_camera(args.camera, width, height, args.fps)
+        scanner = make_scanner(args, None)  # a real kiosk names its scanner; no fake default
     except ValueError as exc:
         print(f"xiaowu-booth: {exc}", file=sys.stderr)
         return 2
@@ -109,7 +110,7 @@ async def _kiosk(args: argparse.Namespace) -> int:
                           jitter=random.random, version=__version__)
     server = cfg.server if cfg is not None else (args.server or _NO_SERVER)
     runner = BoothRunner(server, ws_url(server), engine, media, on_view=window.render,
-                         on_reset=window.reset_resident)
+                         on_reset=window.reset_resident, scanner=scanner)
     holder["r"] = runner
     closing: list[asyncio.Task[None]] = []
 
