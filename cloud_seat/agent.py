@@ -16,6 +16,17 @@ peer connection. aiortc puts every candidate in the SDP, so nothing is
 trickled; incoming ``call.ice`` of the current ``gen`` are still added
 (browsers trickle).
 
+Documents and face checks (``docs/protocol.md`` ``document.*``, ``face.check.*``)
+can be scripted: ``request_document`` asks the booth for a document once the
+call's media connects; every ``document.added`` is then downloaded with the
+session token and checked against its ``sha256`` (and written to ``save_dir``,
+0600); ``review`` answers each document (``rescan`` asks once per request, the
+re-scan is then accepted); ``face_check`` starts a check on the first
+``id_front`` document that is not sent back, and ``face_decision`` decides it
+when the result comes. The same steps are public methods
+(:meth:`HeadlessAgent.request_document`, :meth:`~HeadlessAgent.review_document`,
+:meth:`~HeadlessAgent.start_face_check`, :meth:`~HeadlessAgent.decide_face_check`).
+
 Every notable thing is reported through ``on_event`` as one JSON-ready dict
 with ``event`` and ``t`` (Unix seconds), and kept in :attr:`HeadlessAgent.events`.
 
@@ -34,14 +45,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import hashlib
 import itertools
 import logging
+import os
 import random
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import Any, get_args
 
 import aiohttp
 import websockets
@@ -56,11 +70,13 @@ from cloud_seat.ice import rtc_configuration
 from cloud_seat.synthetic import SyntheticVideoTrack
 from signaling import protocol as p
 
-__all__ = ["HeadlessAgent", "CallStats", "SeatError", "AuthError", "ws_url", "CLIENT"]
+__all__ = ["HeadlessAgent", "CallStats", "SeatDocument", "SeatFaceCheck", "SeatError",
+           "AuthError", "ws_url", "CLIENT", "DEFAULT_RESCAN_REASON"]
 
 log = logging.getLogger(__name__)
 
 CLIENT = "xiaowu-seat/0.1.0"
+DEFAULT_RESCAN_REASON = "图像不清晰，请重新拍摄"
 EventCallback = Callable[[dict[str, Any]], None]
 _Job = Callable[[], Awaitable[None]]
 _RTC_ERRORS = (ValueError, InternalError, InvalidAccessError, InvalidStateError)
@@ -115,6 +131,40 @@ class CallStats:
 
 
 @dataclass
+class SeatDocument:
+    """A document of a call as the seat saw it (``document.added``) and what it did with it.
+
+    ``downloaded`` is the byte count once the image was fetched and its SHA-256
+    matched; ``path`` where it was saved; ``review`` the decision the hub confirmed.
+    """
+
+    document_id: str
+    call_id: str
+    request_id: str | None
+    kind: str
+    content_type: str
+    size: int
+    sha256: str
+    url: str
+    downloaded: int | None = None
+    path: str | None = None
+    review: str | None = None
+
+
+@dataclass
+class SeatFaceCheck:
+    """A face check this seat started: its statuses, its result and the decision."""
+
+    check_id: str
+    call_id: str
+    document_id: str
+    challenges: list[str]
+    states: list[str] = field(default_factory=list)
+    result: p.FaceCheckResult | None = None
+    decision: str | None = None
+
+
+@dataclass
 class _Call:
     """The live call's media side; only the media worker touches it."""
 
@@ -127,6 +177,8 @@ class _Call:
     local_tracks: list[MediaStreamTrack] = field(default_factory=list)
     readers: set[asyncio.Task[None]] = field(default_factory=set)
     hangup: asyncio.TimerHandle | None = None
+    document_asked: bool = False  # request_document was sent for this call
+    face_started: bool = False  # face_check was started for this call
 
 
 class HeadlessAgent:
@@ -136,9 +188,15 @@ class HeadlessAgent:
     ``video_size``/``video_fps`` shape the synthetic camera sent to the booth.
     ``reconnect_backoff_s`` is (first, longest) delay between reconnects.
 
+    Documents and face checks (see the module docstring): ``request_document``
+    (a kind) with ``document_instruction``, ``review`` (``accepted`` or ``rescan``)
+    with ``rescan_reason``, ``face_check`` with ``face_decision`` (``confirmed``
+    or ``rejected``; none leaves the check undecided), ``save_dir``.
+
     Public state for tests and tools: :attr:`calls` (per call id), :attr:`state`
     (the last ``agent.state``), :attr:`connected`, :attr:`session_id`,
-    :attr:`pending_offer`, :attr:`events` (the last 1000 events).
+    :attr:`pending_offer`, :attr:`documents` and :attr:`face_checks` (by id),
+    :attr:`events` (the last 1000 events).
     """
 
     def __init__(
@@ -156,6 +214,13 @@ class HeadlessAgent:
         reconnect_backoff_s: tuple[float, float] = (0.5, 15.0),
         stats_interval_s: float = 1.0,
         client: str = CLIENT,
+        request_document: str | None = None,
+        document_instruction: str | None = None,
+        review: str | None = None,
+        rescan_reason: str = DEFAULT_RESCAN_REASON,
+        face_check: bool = False,
+        face_decision: str | None = None,
+        save_dir: str | Path | None = None,
     ) -> None:
         self.server = server.rstrip("/")
         self.ws_url = ws_url(self.server)
@@ -171,6 +236,25 @@ class HeadlessAgent:
         self._on_event = on_event
         self._backoff_s = reconnect_backoff_s
         self._stats_interval_s = stats_interval_s
+        # documents and face checks (validated here, so a script fails before it connects)
+        if request_document is not None and request_document not in get_args(p.DocumentKind):
+            raise ValueError(f"request_document must be one of "
+                             f"{', '.join(get_args(p.DocumentKind))}, not {request_document!r}")
+        for name, text in (("document_instruction", document_instruction),
+                           ("rescan_reason", rescan_reason)):
+            if text is not None and len(text) > 200:
+                raise ValueError(f"{name} is longer than 200 characters")
+        if review not in (None, "accepted", "rescan"):
+            raise ValueError(f"review must be accepted or rescan, not {review!r}")
+        if face_decision not in (None, "confirmed", "rejected"):
+            raise ValueError(f"face_decision must be confirmed or rejected, not {face_decision!r}")
+        self.document_kind = request_document
+        self.document_instruction = document_instruction
+        self.review = review
+        self.rescan_reason = rescan_reason
+        self.face_check = face_check
+        self.face_decision = face_decision
+        self.save_dir = Path(save_dir) if save_dir is not None else None
 
         self.calls: dict[str, CallStats] = {}
         self.state: str | None = None
@@ -180,6 +264,10 @@ class HeadlessAgent:
         self.pending_offer: str | None = None
         self.waiting: dict[str, int] = {}  # tickets waiting per department (queue.snapshot)
         self.events: deque[dict[str, Any]] = deque(maxlen=1000)
+        self.documents: dict[str, SeatDocument] = {}
+        self.face_checks: dict[str, SeatFaceCheck] = {}
+        self._asked_at: dict[str, float] = {}  # request_id -> monotonic time of the last ask
+        self._rescanned: set[str] = set()  # request ids this seat sent back once
 
         self._token: str | None = None
         self._ws: ClientConnection | None = None
@@ -309,6 +397,188 @@ class HeadlessAgent:
         """Fault drill: cut the WebSocket's TCP connection without a closing handshake."""
         if self._ws is not None:
             self._ws.transport.abort()
+
+    # ------------------------------------------------------------------ documents, face checks
+
+    async def request_document(self, kind: str, instruction: str | None = None) -> str | None:
+        """Ask the booth of the current call for a document; the ``request_id``, or None."""
+        call = self._call
+        if call is None:
+            return None
+        asked = time.monotonic()
+        req = p.DocumentRequest.model_validate(
+            {"call_id": call.stats.call_id, "kind": kind, "instruction": instruction})
+        reply = await self._try_request("document.request", req)
+        if reply is None or reply.type != "document.requested":
+            return None  # an error reply was already reported as an ``error`` event
+        data = p.parse_data(reply, p.DocumentRequested)
+        self._asked_at[data.request_id] = asked
+        self._emit({"event": "document.requested", "call_id": data.call_id,
+                    "request_id": data.request_id, "kind": data.kind,
+                    "instruction": data.instruction})
+        return data.request_id
+
+    async def review_document(self, document_id: str, decision: str,
+                              reason: str | None = None) -> bool:
+        """``document.review``: ``accepted``, or ``rescan`` (the booth captures it again)."""
+        doc = self.documents.get(document_id)
+        asked = time.monotonic()
+        req = p.DocumentReview.model_validate(
+            {"document_id": document_id, "decision": decision, "reason": reason})
+        reply = await self._try_request("document.review", req)
+        if reply is None or reply.type != "document.reviewed":
+            return False
+        data = p.parse_data(reply, p.DocumentReviewed)
+        if doc is not None:
+            doc.review = data.decision
+        if data.decision == "rescan" and data.request_id is not None:
+            self._asked_at[data.request_id] = asked  # the re-scan is a new ask
+        self._emit({"event": "document.reviewed", "call_id": data.call_id,
+                    "document_id": data.document_id, "request_id": data.request_id,
+                    "decision": data.decision, "reason": data.reason})
+        return True
+
+    async def download_document(self, document_id: str) -> bytes | None:
+        """Fetch a document with the session token and check its SHA-256 and size.
+
+        Emits ``document.downloaded`` (and writes ``save_dir/<document_id>.<ext>``,
+        0600) or ``document.download_failed``; returns the bytes or None.
+        """
+        doc = self.documents[document_id]
+        assert self._http is not None
+        failed: dict[str, Any] = {"event": "document.download_failed", "call_id": doc.call_id,
+                                  "document_id": document_id}
+        try:
+            async with self._http.get(self.server + doc.url, headers=self._bearer()) as resp:
+                body = await resp.read()
+                status = resp.status
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            self._emit({**failed, "error": f"{type(exc).__name__}: {exc}"})
+            return None
+        if status != 200:
+            self._emit({**failed, "status": status, "error": body[:200].decode("utf-8",
+                                                                                 "replace")})
+            return None
+        digest = hashlib.sha256(body).hexdigest()
+        if digest != doc.sha256 or len(body) != doc.size:
+            self._emit({**failed, "status": status, "error": "content does not match "
+                        f"document.added: sha256 {digest}, {len(body)} bytes"})
+            return None
+        doc.downloaded = len(body)
+        if self.save_dir is not None:
+            doc.path = await asyncio.to_thread(self._save, doc, body)
+        asked = self._asked_at.get(doc.request_id or "")
+        self._emit({"event": "document.downloaded", "call_id": doc.call_id,
+                    "document_id": document_id, "request_id": doc.request_id,
+                    "kind": doc.kind, "sha256": digest, "bytes": len(body),
+                    "ms_since_request": None if asked is None
+                    else round((time.monotonic() - asked) * 1000),
+                    "path": doc.path})
+        return body
+
+    async def start_face_check(self, document_id: str) -> str | None:
+        """``face.check.start`` on an ``id_front`` document of the current call; the check id."""
+        call = self._call
+        if call is None:
+            return None
+        req = p.FaceCheckStart(call_id=call.stats.call_id, document_id=document_id)
+        reply = await self._try_request("face.check.start", req)
+        if reply is None or reply.type != "face.check.started":
+            return None
+        data = p.parse_data(reply, p.FaceCheckStarted)
+        self.face_checks[data.check_id] = SeatFaceCheck(
+            data.check_id, data.call_id, data.document_id, list(data.challenges))
+        self._emit({"event": "face.check.started", "call_id": data.call_id,
+                    "check_id": data.check_id, "document_id": data.document_id,
+                    "challenges": list(data.challenges), "max_frames": data.max_frames})
+        return data.check_id
+
+    async def decide_face_check(self, check_id: str, decision: str,
+                                note: str | None = None) -> bool:
+        """``face.check.decide``: ``confirmed`` or ``rejected`` (the score is only advice)."""
+        req = p.FaceCheckDecide.model_validate(
+            {"check_id": check_id, "decision": decision, "note": note})
+        reply = await self._try_request("face.check.decide", req)
+        if reply is None or reply.type != "face.check.decided":
+            return False
+        data = p.parse_data(reply, p.FaceCheckDecided)
+        check = self.face_checks.get(check_id)
+        if check is not None:
+            check.decision = data.decision
+        self._emit({"event": "face.check.decided", "call_id": data.call_id,
+                    "check_id": data.check_id, "decision": data.decision,
+                    "by": data.by.name})
+        return True
+
+    def _bearer(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self._token}"} if self._token else {}
+
+    def _save(self, doc: SeatDocument, body: bytes) -> str:
+        """Write a document 0600 (personal data, DESIGN.md §5) under ``save_dir`` (0700)."""
+        assert self.save_dir is not None
+        self.save_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        ext = ".png" if doc.content_type == "image/png" else ".jpg"
+        path = self.save_dir / f"{doc.document_id}{ext}"
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as out:
+            out.write(body)
+        return str(path)
+
+    def _on_document_added(self, data: p.DocumentAdded) -> None:
+        doc = SeatDocument(data.document_id, data.call_id, data.request_id, data.kind,
+                           data.content_type, data.size, data.sha256, data.url)
+        self.documents[doc.document_id] = doc
+        self._emit({"event": "document.added", "call_id": data.call_id,
+                    "document_id": data.document_id, "request_id": data.request_id,
+                    "kind": data.kind, "content_type": data.content_type,
+                    "width": data.width, "height": data.height, "size": data.size,
+                    "sha256": data.sha256})
+        if self.document_kind or self.review or self.face_check or self.save_dir:
+            self._spawn(self._handle_document(doc), "seat-document")
+
+    async def _handle_document(self, doc: SeatDocument) -> None:
+        """Scripted handling of a new document: download, review, face check."""
+        if await self.download_document(doc.document_id) is None:
+            return
+        call = self._call
+        if call is None or call.stats.call_id != doc.call_id:
+            return  # the call is over: nothing left to review
+        decision = self.review
+        if decision == "rescan" and (doc.request_id is None or doc.request_id in self._rescanned):
+            decision = "accepted"  # one re-scan per request, then the new scan is taken
+        if decision is not None:
+            if decision == "rescan" and doc.request_id is not None:
+                self._rescanned.add(doc.request_id)
+            reason = self.rescan_reason if decision == "rescan" else None
+            await self.review_document(doc.document_id, decision, reason)
+        if self.face_check and doc.kind == "id_front" and decision != "rescan" \
+                and not call.face_started:
+            call.face_started = True
+            if await self.start_face_check(doc.document_id) is None:
+                call.face_started = False
+
+    def _on_face_status(self, data: p.FaceCheckStatus) -> None:
+        check = self.face_checks.get(data.check_id)
+        if check is not None:
+            check.states.append(data.state)
+        self._emit({"event": "face.check.status", "call_id": data.call_id,
+                    "check_id": data.check_id, "state": data.state, "hint": data.hint})
+
+    def _on_face_result(self, data: p.FaceCheckResult) -> None:
+        check = self.face_checks.get(data.check_id)
+        if check is not None:
+            check.result = data
+        self._emit({"event": "face.check.result", "call_id": data.call_id,
+                    "check_id": data.check_id, "state": data.state, "band": data.band,
+                    "distance": data.distance, "passed": data.passed,
+                    "thresholds": data.thresholds.model_dump(),
+                    "model": data.model.model_dump(),
+                    "failed_gates": [g.name for g in data.gates if not g.passed],
+                    "liveness": {c.action: c.passed for c in data.liveness},
+                    "error": data.error.model_dump(mode="json") if data.error else None})
+        if self.face_decision is not None and check is not None:
+            self._spawn(self.decide_face_check(data.check_id, self.face_decision),
+                        "seat-face-decide")
 
     # ------------------------------------------------------------------ HTTP login
 
@@ -496,6 +766,16 @@ class HeadlessAgent:
             self._jobs.put_nowait(functools.partial(self._on_call_ice, data))
         elif isinstance(data, p.CallEnded):
             self._jobs.put_nowait(functools.partial(self._on_call_ended, data))
+        elif isinstance(data, p.DocumentStatusEvent):
+            self._emit({"event": "document.status", "call_id": data.call_id,
+                        "request_id": data.request_id, "state": data.state,
+                        "code": data.code, "message": data.message})
+        elif isinstance(data, p.DocumentAdded):
+            self._on_document_added(data)
+        elif isinstance(data, p.FaceCheckStatus):
+            self._on_face_status(data)
+        elif isinstance(data, p.FaceCheckResult):
+            self._on_face_result(data)
         elif isinstance(data, p.Error):
             self._emit_error(frame)
 
@@ -613,6 +893,11 @@ class HeadlessAgent:
             stats.pc_states.append((gen, state))
             self._emit({"event": "pc.state", "call_id": stats.call_id, "gen": gen,
                         "state": state})
+            if state == "connected" and self.document_kind and not call.document_asked:
+                call.document_asked = True  # once per call, not again after a rebuild
+                self._spawn(self.request_document(self.document_kind,
+                                                  self.document_instruction),
+                            "seat-document-request")
 
         def track_added(track: MediaStreamTrack) -> None:
             self._emit({"event": "track", "call_id": stats.call_id, "gen": gen,

@@ -6,6 +6,15 @@ prints one JSON object per line on stdout for every event (``login``,
 ``frames``, ``call.ended``, ...): an unattended agent for the demo, end-to-end
 tests and load benchmarks. People use the browser console at ``{server}/seat/``.
 
+Documents and face checks can be scripted: ``--request-document KIND`` asks the
+booth for a document once the call's media connects; every document that
+arrives is downloaded with the session token and checked against its SHA-256
+(``document.downloaded``; ``--save-dir`` keeps the files, 0600);
+``--review accepted|rescan`` answers it (``rescan`` sends each request back
+once and accepts the re-scan); ``--face-check`` starts a face check on the
+first ``id_front`` document kept and ``--face-decision`` decides it when the
+result comes.
+
 Exit codes: 0 stopped (SIGTERM, SIGINT or ``--duration``), 2 usage error or
 refused credentials (the reason on stderr).
 
@@ -22,9 +31,10 @@ import logging
 import os
 import signal
 import sys
-from typing import Any
+from typing import Any, get_args
 
-from cloud_seat.agent import AuthError, HeadlessAgent, ws_url
+from cloud_seat.agent import DEFAULT_RESCAN_REASON, AuthError, HeadlessAgent, ws_url
+from signaling.protocol import DocumentKind
 
 __all__ = ["main", "build_parser"]
 
@@ -50,6 +60,24 @@ def build_parser() -> argparse.ArgumentParser:
                     help="stop after S seconds")
     ap.add_argument("--fps", type=float, default=10.0, help="synthetic camera frame rate")
     ap.add_argument("--size", default="640x360", help="synthetic camera size WxH")
+    docs = ap.add_argument_group("documents and face checks")
+    docs.add_argument("--request-document", default=None, metavar="KIND",
+                      choices=get_args(DocumentKind),
+                      help="once each call's media connects, ask the booth for a document: "
+                           + ", ".join(get_args(DocumentKind)))
+    docs.add_argument("--document-instruction", default=None, metavar="TEXT",
+                      help="text shown to the resident (default: the hub's text for the kind)")
+    docs.add_argument("--review", default=None, choices=("accepted", "rescan"),
+                      help="review every document received; rescan sends each request back "
+                           "once, then accepts the new scan")
+    docs.add_argument("--rescan-reason", default=DEFAULT_RESCAN_REASON, metavar="TEXT",
+                      help="the reason shown to the resident with --review rescan")
+    docs.add_argument("--face-check", action="store_true",
+                      help="start a face check on the first ID card front (id_front) kept")
+    docs.add_argument("--face-decision", default=None, choices=("confirmed", "rejected"),
+                      help="decide each face check when its result comes (needs --face-check)")
+    docs.add_argument("--save-dir", default=None, metavar="DIR",
+                      help="write downloaded documents here (files 0600: personal data)")
     ap.add_argument("--log-level", default="WARNING", help="stderr log level")
     return ap
 
@@ -95,6 +123,8 @@ def main(argv: list[str] | None = None) -> int:
     password = args.password if args.password is not None else os.environ.get(PASSWORD_ENV)
     if not password:
         return _fail(f"--password (or {PASSWORD_ENV}) is required")
+    if args.face_decision and not args.face_check:
+        return _fail("--face-decision needs --face-check")
     logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
@@ -107,7 +137,11 @@ def main(argv: list[str] | None = None) -> int:
         agent = HeadlessAgent(args.server, args.username, password,
                               auto_accept=args.auto_accept, hangup_after_s=args.hangup_after,
                               relay_only=args.relay_only, video_fps=args.fps, video_size=size,
-                              on_event=_print_event)
+                              on_event=_print_event, request_document=args.request_document,
+                              document_instruction=args.document_instruction,
+                              review=args.review, rescan_reason=args.rescan_reason,
+                              face_check=args.face_check, face_decision=args.face_decision,
+                              save_dir=args.save_dir)
     except ValueError as exc:
         return _fail(str(exc))
     return asyncio.run(_run(agent, args.duration))

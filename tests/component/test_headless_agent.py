@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
+import io
 import json
 import os
+import stat
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Iterator
@@ -24,10 +27,12 @@ import pytest
 from aiortc import RTCIceTransportPolicy, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import AudioStreamTrack, MediaStreamError, MediaStreamTrack
 from av import VideoFrame
+from PIL import Image
 
 from cloud_seat.agent import AuthError, HeadlessAgent, ws_url
 from cloud_seat.ice import restore_host_addresses, restrict_host_addresses, rtc_configuration
 from cloud_seat.synthetic import SyntheticVideoTrack
+from signaling.faces import FaceJob, FaceVerdict
 from signaling.protocol import IceServer
 from tests.harness import HubEnv, free_port
 from tests.turnserver import TurnServer
@@ -576,3 +581,260 @@ def test_ws_url() -> None:
     assert ws_url("https://seat.example/") == "wss://seat.example/ws"
     with pytest.raises(ValueError):
         ws_url("127.0.0.1:8080")
+
+
+# -- documents and face checks (docs/protocol.md document.*, face.check.*)
+
+
+class ThumbsUpJudge:
+    """A stand-in face judge: a match with every gate and challenge passed."""
+
+    def __init__(self) -> None:
+        self.jobs: list[FaceJob] = []
+
+    async def judge(self, job: FaceJob) -> FaceVerdict:
+        self.jobs.append(job)
+        return FaceVerdict(result={
+            "state": "judged", "band": "match", "distance": 0.33,
+            "thresholds": {"match_max": job.match_max, "mismatch_min": job.mismatch_min},
+            "model": {"name": "stand-in", "version": "1"}, "passed": True,
+            "gates": [{"name": "one_face", "passed": True, "value": 1.0, "limit": 1.0}],
+            "liveness": [{"action": c, "passed": True} for c in job.challenges],
+        }, portrait_jpeg=_image(102, 126, "JPEG"), best_frame=0)
+
+    async def close(self) -> None:
+        return None
+
+
+def _image(width: int, height: int, fmt: str = "PNG", seed: int = 3) -> bytes:
+    """A page-like picture (the hub decodes and re-encodes every upload)."""
+    rng = np.random.default_rng(seed)
+    arr = np.full((height, width, 3), 240, np.uint8)
+    arr[40:height - 40:24, 30:width - 30] = 40
+    arr += rng.integers(0, 10, arr.shape, dtype=np.uint8)
+    out = io.BytesIO()
+    Image.fromarray(arr).save(out, fmt)
+    return out.getvalue()
+
+
+async def _upload(env: HubEnv, token: str, call_id: str, body: bytes, kind: str,
+                  request_id: str | None) -> dict[str, Any]:
+    assert env.http is not None
+    query = f"?kind={kind}" + (f"&request_id={request_id}" if request_id else "")
+    async with env.http.post(f"{env.base}/api/calls/{call_id}/documents{query}",
+                             data=body, headers={"Authorization": f"Bearer {token}"}) as resp:
+        assert resp.status == 201, await resp.text()
+        return dict(await resp.json())
+
+
+def _named(agent: HeadlessAgent, name: str) -> list[dict[str, Any]]:
+    return [e for e in agent.events if e["event"] == name]
+
+
+async def test_document_requested_downloaded_rescanned_then_face_checked(
+        env: HubEnv, seats: Seats, booth_peers: list[BoothPeer], tmp_path: Path) -> None:
+    """The whole scripted flow: the seat asks for an ID card front once media connects,
+    downloads and verifies each scan, sends the first back, keeps the second, starts a
+    face check on it and confirms the result."""
+    judge = ThumbsUpJudge()
+    env.hub.faces._judge_factory = lambda: judge
+    save_dir = tmp_path / "scans"
+    agent = await seats.start("seat-docs", request_document="id_front", review="rescan",
+                              rescan_reason="有反光", face_check=True,
+                              face_decision="confirmed", save_dir=save_dir)
+    _, token = await env.add_booth()
+    booth = await env.connect(token)
+    call_id = await _ticket_to_call(env, booth)
+    peer = BoothPeer(booth)
+    booth_peers.append(peer)
+    await peer.offer(call_id, 0)
+
+    # asked for once the media is up
+    asked = (await booth.expect("document.requested", timeout=MEDIA_TIMEOUT))["data"]
+    assert asked["kind"] == "id_front" and asked["instruction"]
+    request_id = asked["request_id"]
+    for state, code, message in (("capturing", None, None), ("retrying", "quality", "blurry"),
+                                 ("uploading", None, None)):
+        sent = await booth.request("document.status", {
+            "call_id": call_id, "request_id": request_id, "state": state, "code": code,
+            "message": message})
+        assert sent["type"] == "ok", sent
+    first = await _upload(env, token, call_id, _image(640, 404), "id_front", request_id)
+
+    # the first scan goes back with the reason; the booth captures the same request again
+    reviewed = (await booth.expect("document.reviewed", timeout=10))["data"]
+    assert (reviewed["document_id"], reviewed["decision"], reviewed["reason"]) == (
+        first["document_id"], "rescan", "有反光")
+    second = await _upload(env, token, call_id, _image(640, 404, "JPEG", seed=9), "id_front",
+                           request_id)
+    kept = (await booth.expect("document.reviewed", timeout=10))["data"]
+    assert (kept["document_id"], kept["decision"]) == (second["document_id"], "accepted")
+
+    # the face check starts on the kept scan; the booth sends its frames
+    started = (await booth.expect("face.check.started", timeout=10))["data"]
+    assert started["document_id"] == second["document_id"]
+    steps = ["baseline", *started["challenges"]]
+    assert env.http is not None
+    for seq, step in enumerate(steps):
+        async with env.http.post(f"{env.base}{started['upload_url']}?seq={seq}"
+                                 f"&t_ms={seq * 200}&step={step}",
+                                 data=_image(320, 240, "JPEG", seed=seq),
+                                 headers={"Authorization": f"Bearer {token}"}) as resp:
+            assert resp.status == 201, await resp.text()
+    submitted = await booth.request("face.check.submit", {
+        "call_id": call_id, "check_id": started["check_id"], "frames": len(steps)})
+    assert submitted["data"]["state"] == "judging", submitted
+    await booth.expect("face.check.status", state="done", timeout=10)
+    await booth.expect("face.check.status", state="decided", timeout=10)
+
+    # what the seat logged, in order, with the fields scripts read
+    statuses = [(e["state"], e["code"], e["message"]) for e in _named(agent, "document.status")]
+    assert statuses == [("capturing", None, None), ("retrying", "quality", "blurry"),
+                        ("uploading", None, None)]
+    (req_ev,) = _named(agent, "document.requested")
+    assert req_ev["request_id"] == request_id and req_ev["call_id"] == call_id
+    added = _named(agent, "document.added")
+    assert [e["document_id"] for e in added] == [first["document_id"], second["document_id"]]
+    assert added[0]["sha256"] == first["sha256"] and added[0]["kind"] == "id_front"
+    downloads = _named(agent, "document.downloaded")
+    assert [(e["document_id"], e["sha256"], e["bytes"]) for e in downloads] == [
+        (d["document_id"], d["sha256"], d["size"]) for d in (first, second)]
+    assert all(e["request_id"] == request_id and e["ms_since_request"] >= 0 for e in downloads)
+    for event in downloads:  # saved, private, and exactly the stored bytes
+        path = Path(event["path"])
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == event["sha256"]
+    assert sorted(p.suffix for p in save_dir.iterdir()) == [".jpg", ".png"]
+    assert [e["decision"] for e in _named(agent, "document.reviewed")] == ["rescan", "accepted"]
+    assert [agent.documents[d["document_id"]].review for d in (first, second)] == [
+        "rescan", "accepted"]
+    (fc_started,) = _named(agent, "face.check.started")
+    assert fc_started["check_id"] == started["check_id"]
+    assert fc_started["challenges"] == started["challenges"]
+    assert [e["state"] for e in _named(agent, "face.check.status")] == ["judging"]
+    (result,) = _named(agent, "face.check.result")
+    assert (result["state"], result["band"], result["distance"], result["passed"]) == (
+        "judged", "match", 0.33, True)
+    assert result["failed_gates"] == [] and set(result["liveness"]) == set(started["challenges"])
+    (decided,) = _named(agent, "face.check.decided")
+    assert decided["decision"] == "confirmed" and decided["by"]
+    assert not _named(agent, "error") and not _named(agent, "document.download_failed")
+
+    # and the hub has it all
+    listing = await env.call("GET", f"/api/calls/{call_id}/documents",
+                             token=env.admin_token)
+    assert [(d["document_id"], d["review"]) for d in listing["documents"]] == [
+        (first["document_id"], "rescan"), (second["document_id"], "accepted")]
+    record = await env.hub.store.get_face_check(started["check_id"])
+    assert (record.decision, record.decided_by) == ("confirmed", agent.user_id)
+    json.dumps(list(agent.events))  # every event is JSON-ready
+
+
+async def test_capture_failure_is_logged_and_a_corrupt_download_is_refused(
+        env: HubEnv, seats: Seats) -> None:
+    """Without scripted options nothing is fetched by itself; the methods still work, and a
+    download whose bytes do not hash to ``document.added.sha256`` is refused."""
+    agent = await seats.start("seat-verify")
+    _, token = await env.add_booth()
+    booth = await env.connect(token)
+    call_id = await _ticket_to_call(env, booth)
+    await seats.wait(agent, lambda: agent.current_call is not None)
+
+    request_id = await agent.request_document("id_back", "请翻到国徽面")
+    assert request_id is not None
+    asked = (await booth.expect("document.requested"))["data"]
+    assert (asked["request_id"], asked["instruction"]) == (request_id, "请翻到国徽面")
+    await booth.request("document.status", {"call_id": call_id, "request_id": request_id,
+                                            "state": "failed", "code": "jammed",
+                                            "message": "纸张卡住"})
+    status = await seats.wait(agent, lambda: _named(agent, "document.status"))
+    assert (status[0]["state"], status[0]["code"], status[0]["message"]) == (
+        "failed", "jammed", "纸张卡住")
+
+    made = await _upload(env, token, call_id, _image(600, 380), "id_back", request_id)
+    await seats.wait(agent, lambda: made["document_id"] in agent.documents)
+    assert not _named(agent, "document.downloaded")  # no scripted options: left alone
+    assert await agent.download_document(made["document_id"]) is not None
+    assert agent.documents[made["document_id"]].downloaded == made["size"]
+
+    # the stored file changes under the hub (a disk fault): the seat notices
+    blob = next(p for p in (env.settings.data_dir / "files").rglob(made["sha256"]))
+    blob.write_bytes(blob.read_bytes()[:-1] + b"\0")
+    assert await agent.download_document(made["document_id"]) is None
+    (failed,) = _named(agent, "document.download_failed")
+    assert failed["document_id"] == made["document_id"] and "does not match" in failed["error"]
+
+    assert await agent.review_document(made["document_id"], "accepted")
+    assert (await booth.expect("document.reviewed"))["data"]["decision"] == "accepted"
+    # a face check needs an ID card front: the hub refuses, the seat reports it
+    assert await agent.start_face_check(made["document_id"]) is None
+    assert _named(agent, "error")[-1]["code"] == "conflict"
+
+
+def test_document_options_are_checked_before_connecting() -> None:
+    for bad in ({"request_document": "passport"}, {"review": "maybe"},
+                {"face_decision": "yes"}, {"document_instruction": "长" * 201}):
+        with pytest.raises(ValueError):
+            HeadlessAgent("http://127.0.0.1:9", "u", "p", **bad)  # type: ignore[arg-type]
+    out = subprocess.run([*_seat_command(), "--server", "http://127.0.0.1:9/", "--username",
+                          "u", "--password", "p", "--headless", "--face-decision",
+                          "confirmed"], capture_output=True, text=True, timeout=30)
+    assert out.returncode == 2 and "--face-decision needs --face-check" in out.stderr
+
+
+async def test_cli_requests_downloads_and_accepts_a_document(
+        env: HubEnv, loopback_ice: None, booth_peers: list[BoothPeer], tmp_path: Path) -> None:
+    """``xiaowu-seat --request-document --review accepted --save-dir``: the JSON lines a
+    script reads, from a real process."""
+    await Seats(env).provision("seat-cli-docs")
+    save_dir = tmp_path / "saved"
+    proc = await asyncio.create_subprocess_exec(
+        *_seat_command(), "--server", env.base, "--username", "seat-cli-docs", "--password",
+        PASSWORD, "--headless", "--auto-accept", "--ice-address", "127.0.0.1",
+        "--size", "320x180", "--request-document", "household_register",
+        "--review", "accepted", "--save-dir", str(save_dir),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONWARNINGS": "error::RuntimeWarning"})
+    lines: list[dict[str, Any]] = []
+
+    async def until(name: str, timeout: float = MEDIA_TIMEOUT) -> dict[str, Any]:
+        assert proc.stdout is not None
+        async with asyncio.timeout(timeout):
+            while True:
+                raw = await proc.stdout.readline()
+                assert raw, f"xiaowu-seat exited; lines {[e['event'] for e in lines]}"
+                lines.append(json.loads(raw))
+                if lines[-1]["event"] == name:
+                    return lines[-1]
+
+    try:
+        await until("agent.state")
+        _, token = await env.add_booth()
+        booth = await env.connect(token)
+        call_id = await _ticket_to_call(env, booth)
+        peer = BoothPeer(booth)
+        booth_peers.append(peer)
+        await peer.offer(call_id, 0)
+        asked = (await booth.expect("document.requested", timeout=MEDIA_TIMEOUT))["data"]
+        assert asked["kind"] == "household_register"
+        made = await _upload(env, token, call_id, _image(800, 560), "household_register",
+                             asked["request_id"])
+        downloaded = await until("document.downloaded")
+        assert (downloaded["document_id"], downloaded["sha256"], downloaded["bytes"]) == (
+            made["document_id"], made["sha256"], made["size"])
+        assert isinstance(downloaded["ms_since_request"], int)
+        saved = Path(downloaded["path"])
+        assert saved.parent == save_dir and saved.name.startswith(made["document_id"])
+        assert hashlib.sha256(saved.read_bytes()).hexdigest() == made["sha256"]
+        assert stat.S_IMODE(saved.stat().st_mode) == 0o600
+        reviewed = await until("document.reviewed")
+        assert reviewed["decision"] == "accepted"
+        assert (await booth.expect("document.reviewed"))["data"]["decision"] == "accepted"
+        names = [e["event"] for e in lines]
+        assert names.index("document.requested") < names.index("document.added") \
+            < names.index("document.downloaded")
+    finally:
+        if proc.returncode is None:
+            proc.terminate()
+        await asyncio.wait_for(proc.wait(), 15)
+    assert proc.returncode == 0
