@@ -190,10 +190,14 @@ class DocumentScanner:
         except (ValueError, OSError) as exc:  # e.g. a document camera asked for a feeder
             return Attempt("error", str(exc)[:200], driver=self.driver_name,
                            timings_ms={"scan_ms": _ms(t0)})
+        except Exception as exc:  # a driver bug: report it rather than hang the capture
+            log.exception("booth: scanner driver %s failed", self.spec)
+            return Attempt("error", f"scanner driver failed: {type(exc).__name__}"[:200],
+                           driver=self.driver_name, timings_ms={"scan_ms": _ms(t0)})
         timings["scan_ms"] = _ms(t0)
         try:
             return await asyncio.to_thread(self._check_and_encode, page, timings)
-        except (ValueError, cv2.error) as exc:
+        except (ValueError, cv2.error, MemoryError) as exc:
             log.warning("booth: cannot encode the page: %s", exc)
             return Attempt("error", f"cannot encode the page: {exc}"[:200],
                            driver=page.meta.driver, device=page.meta.device,
