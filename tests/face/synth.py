@@ -1,0 +1,104 @@
+"""Synthetic 68-point faces for the pure tests: a 3-D template, moved and projected.
+
+The template is drawn in :mod:`cloud_seat.face_check.pose`'s axes (x to the image's
+right, y down, z away from the camera) and puts its six fitted landmarks exactly on
+``pose.MODEL_POINTS``, so an ideal projection gives back the pose it was made with.
+``eye_open`` scales the lid height (1.0: eye aspect ratio 0.30), ``mouth_open`` drops
+the lower lip and the chin (1.0: mouth aspect ratio ~0.41).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numpy.typing import NDArray
+
+from cloud_seat.face_check.pose import MODEL_INDICES, MODEL_POINTS
+
+Points3 = NDArray[np.float64]
+
+EYE_HALF_HEIGHT = 22.5  # EAR = 2h / 150 = 0.30 when open
+MOUTH_DROP = 120.0
+
+
+def template(eye_open: float = 1.0, mouth_open: float = 0.0) -> Points3:
+    """The 68 landmarks in 3-D (model units) of a frontal face."""
+    p = np.zeros((68, 3))
+    for i in range(17):  # jaw, image-left ear -> chin -> image-right ear
+        phi = math.radians(-90 + 180 * i / 16)
+        p[i] = (300 * math.sin(phi), -150 + 480 * math.cos(phi), 65 + 200 * (1 - math.cos(phi)))
+    for k, x in enumerate((-270, -220, -165, -110, -60)):
+        bump = 30 * math.sin(math.pi * k / 4)
+        p[17 + k] = (x, -240 - bump, 120)
+        p[26 - k] = (-x, -240 - bump, 120)
+    for k, (y, z) in enumerate(((-170, 110), (-115, 75), (-58, 38), (0, 0))):
+        p[27 + k] = (0, y, z)
+    for k, (x, y, z) in enumerate(((-70, 45, 90), (-35, 55, 70), (0, 60, 60), (35, 55, 70),
+                                   (70, 45, 90))):
+        p[31 + k] = (x, y, z)
+    h = EYE_HALF_HEIGHT * eye_open
+    right_eye = ((-225, -170), (-175, -170 - h), (-125, -170 - h), (-75, -170),
+                 (-125, -170 + h), (-175, -170 + h))
+    left_eye = ((75, -170), (125, -170 - h), (175, -170 - h), (225, -170),
+                (175, -170 + h), (125, -170 + h))
+    for k, (x, y) in enumerate(right_eye):
+        p[36 + k] = (x, y, 135 if k in (0, 3) else 125)
+    for k, (x, y) in enumerate(left_eye):
+        p[42 + k] = (x, y, 135 if k in (0, 3) else 125)
+    o = MOUTH_DROP * mouth_open
+    outer = ((-150, 150), (-100, 125), (-40, 115), (0, 120), (40, 115), (100, 125), (150, 150),
+             (100, 175 + o), (40, 185 + o), (0, 188 + o), (-40, 185 + o), (-100, 175 + o))
+    for k, (x, y) in enumerate(outer):
+        p[48 + k] = (x, y, 125 if k in (0, 6) else 110)
+    inner = ((-120, 150), (-40, 148), (0, 148), (40, 148), (120, 150), (40, 152 + o),
+             (0, 152 + o), (-40, 152 + o))
+    for k, (x, y) in enumerate(inner):
+        p[60 + k] = (x, y, 118)
+    for i in range(6, 11):  # the chin drops with the jaw
+        p[i][1] += 0.5 * o
+    p[list(MODEL_INDICES)] = MODEL_POINTS
+    if mouth_open:
+        p[8][1] = MODEL_POINTS[1][1] + 0.5 * o
+    return p
+
+
+def rotation(yaw: float = 0.0, pitch: float = 0.0, roll: float = 0.0) -> NDArray[np.float64]:
+    """Rotation in pose.py's signs (degrees): yaw > 0 turns the nose to the image's right."""
+    y, p, r = (math.radians(a) for a in (yaw, pitch, roll))
+    ry = np.array([[math.cos(y), 0, -math.sin(y)], [0, 1, 0], [math.sin(y), 0, math.cos(y)]])
+    rx = np.array([[1, 0, 0], [0, math.cos(p), math.sin(p)], [0, -math.sin(p), math.cos(p)]])
+    rz = np.array([[math.cos(r), -math.sin(r), 0], [math.sin(r), math.cos(r), 0], [0, 0, 1]])
+    return rz @ rx @ ry
+
+
+def project(
+    points: Points3,
+    *,
+    yaw: float = 0.0,
+    pitch: float = 0.0,
+    roll: float = 0.0,
+    image_size: tuple[int, int] = (640, 480),
+    eye_span_px: float = 100.0,
+    center: tuple[float, float] | None = None,
+    pivot_z: float = 250.0,
+) -> NDArray[np.float64]:
+    """Image coordinates (68 × 2) of ``points`` turned about a pivot behind the nose
+    (roughly the neck) and seen by pose.py's pinhole camera."""
+    w, h = image_size
+    f = float(w)
+    z = f * 450.0 / eye_span_px
+    cx, cy = center if center is not None else (w / 2, h / 2)
+    pivot = np.array([0.0, 0.0, pivot_z])
+    moved = (points - pivot) @ rotation(yaw, pitch, roll).T + pivot
+    cam = moved + np.array([(cx - w / 2) * z / f, (cy - h / 2) * z / f, z])
+    return np.stack([f * cam[:, 0] / cam[:, 2] + w / 2, f * cam[:, 1] / cam[:, 2] + h / 2], 1)
+
+
+def flat_tilt(marks2d: NDArray[np.float64], degrees: float) -> NDArray[np.float64]:
+    """A printed photo of ``marks2d`` turned ``degrees`` about its vertical axis: x squeezed
+    about the face's centre by cos(angle) (no parallax), as a rigid flat picture does."""
+    centre_x = float(marks2d[:, 0].mean())
+    out = marks2d.copy()
+    out[:, 0] = centre_x + (out[:, 0] - centre_x) * math.cos(math.radians(degrees))
+    return out
