@@ -6,6 +6,14 @@ A banner over the video says when the link or the media path is being rebuilt
 connection dropped (``view.call.peer_away``); the resident keeps seeing the
 call throughout, as the engine keeps it (DESIGN.md §3: aiortc rebuilds the
 peer connection with ``gen + 1``).
+
+Documents and the face check are drawn over the video, never instead of the
+call (``view.overlay`` says which): :class:`~booth_client.ui.document.DocumentOverlay`
+covers the video area while a document is asked for; during a face check the
+self view takes the video area (the agent's picture goes to the corner) under
+:class:`~booth_client.ui.facecheck.FaceGuide` and
+:class:`~booth_client.ui.facecheck.FacePanel`. The side panel (agent, call
+time, hang up) stays as it is.
 """
 
 from __future__ import annotations
@@ -18,6 +26,8 @@ from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QVBoxLayout, QWidget
 
 from booth_client.session import BoothView, Link, Media
+from booth_client.ui.document import DocumentOverlay
+from booth_client.ui.facecheck import FaceGuide, FacePanel, face_mode
 from booth_client.ui.i18n import Lang, tr
 from booth_client.ui.video import VideoWidget
 from booth_client.ui.widgets import (
@@ -53,22 +63,48 @@ def banner_key(view: BoothView) -> str | None:
 
 
 class _Stage(QWidget):
-    """The agent's video filling the area, the self view in the lower right corner."""
+    """The video area: the agent's video filling it and the self view in the lower right
+    corner; in ``face`` mode the other way round. Overlays lie on top."""
 
-    def __init__(self, remote: VideoWidget, local: VideoWidget) -> None:
+    def __init__(self, remote: VideoWidget, local: VideoWidget, guide: FaceGuide,
+                 panel: FacePanel, document: DocumentOverlay) -> None:
         super().__init__()
         self.remote, self.local = remote, local
-        remote.setParent(self)
-        local.setParent(self)
-        local.raise_()
+        self.guide, self.panel, self.document = guide, panel, document
+        self.mode = "normal"
+        for w in (remote, local, guide, panel, document):
+            w.setParent(self)
+        self.arrange()
+
+    def set_mode(self, mode: str) -> None:
+        if mode != self.mode:
+            self.mode = mode
+            self.arrange()
+
+    def arrange(self) -> None:
+        w, h = self.width(), self.height()
+        margin = 24
+        panel_h = min(self.panel.sizeHint().height() + 8, h // 3)
+        if self.mode == "face":
+            # The prompt sits above the picture, not on it: a face is in the upper
+            # half of a booth camera's frame and must not be hidden by the words.
+            self.panel.setGeometry(0, 0, w, panel_h)
+            big, small = self.local, self.remote
+            big.setGeometry(0, panel_h + 16, w, max(1, h - panel_h - 16))
+        else:
+            self.panel.setGeometry(margin, margin, w - 2 * margin, panel_h)
+            big, small = self.remote, self.local
+            big.setGeometry(0, 0, w, h)
+        sw = max(240, w // (5 if self.mode == "face" else 4))
+        sh = sw * 9 // 16
+        small.setGeometry(QRect(w - sw - margin, h - sh - margin, sw, sh))
+        self.guide.setGeometry(self.local.geometry())
+        for widget in (self.guide, small, self.panel, self.document):
+            widget.raise_()
+        self.document.setGeometry(0, 0, w, h)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
-        w, h = self.width(), self.height()
-        self.remote.setGeometry(0, 0, w, h)
-        lw = max(240, w // 4)
-        lh = lw * 9 // 16
-        margin = 24
-        self.local.setGeometry(QRect(w - lw - margin, h - lh - margin, lw, lh))
+        self.arrange()
         super().resizeEvent(event)
 
 
@@ -87,7 +123,14 @@ class CallScreen(ScreenBase):
         self.local = VideoWidget(array_format="bgr24", mirror=True, radius=14.0,
                                  border="#ffffff")
         self.local.setObjectName("call.self")
-        self.stage = _Stage(self.remote, self.local)
+        self.document = DocumentOverlay(act, clock)
+        self.document.setVisible(False)
+        self.face_guide = FaceGuide()
+        self.face_guide.setVisible(False)
+        self.face_panel = FacePanel(clock)
+        self.face_panel.setVisible(False)
+        self.stage = _Stage(self.remote, self.local, self.face_guide, self.face_panel,
+                            self.document)
         self.banner = label("banner", name="call.banner",
                             align=Qt.AlignmentFlag.AlignCenter)
         self.banner.setVisible(False)
@@ -166,7 +209,23 @@ class CallScreen(ScreenBase):
         self.local.set_placeholder(tr("call.no_camera" if camera_bad else "call.self", lang))
         if camera_bad:
             self.local.clear()
+        self._draw_overlays(view, lang)
         self._tick()
+
+    def _draw_overlays(self, view: BoothView, lang: Lang) -> None:
+        doc = view.document if view.overlay == "document" else None
+        face = view.face if view.overlay == "face" else None
+        if doc is not None:
+            self.document.draw(doc, lang)
+        self.document.setVisible(doc is not None)
+        if face is not None:
+            self.face_panel.draw(face, lang)
+        self.face_panel.setVisible(face is not None)
+        big_self = face_mode(face)
+        self.face_guide.set_step(face.step if face is not None else None)
+        self.face_guide.setVisible(big_self)
+        self.stage.set_mode("face" if big_self else "normal")
+        self.stage.arrange()  # the panel's height follows its text
 
     def shown(self) -> None:
         self._tick()
@@ -178,3 +237,5 @@ class CallScreen(ScreenBase):
     def _tick(self) -> None:
         elapsed = 0.0 if self._started_at is None else self._clock() - self._started_at
         set_text(self.timer_label, format_duration(elapsed))
+        if self.document.isVisible():
+            self.document.tick()

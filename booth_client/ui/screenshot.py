@@ -20,7 +20,14 @@ from typing import Any
 import numpy as np
 from PySide6.QtWidgets import QApplication
 
-from booth_client.session import BoothSession, BoothView, Effect, Send
+from booth_client.session import (
+    BoothSession,
+    BoothView,
+    CaptureResult,
+    Effect,
+    Send,
+    UploadDone,
+)
 from booth_client.ui.i18n import Lang
 from booth_client.ui.rating import RatingScreen
 from booth_client.ui.theme import apply_theme
@@ -185,6 +192,37 @@ def render_all(outdir: Path, size: tuple[int, int], lang: Lang = "zh",
     s._keep(s.engine.peer_state("c1", 0, "disconnected", s.now))
     shot("call-reconnecting", s.engine.view(), frames)
     s._keep(s.engine.peer_state("c1", 0, "connected", s.now))
+
+    # The agent asks for the ID card: the instruction over the call, counting down.
+    s.now = T0 + 323
+    s.feed("document.requested", call_id="c1", request_id="req_1", kind="id_front",
+           instruction="请把身份证人像面朝上放在高拍仪上")
+    clock[0] = T0 + 326  # 3 s of the 12 s countdown gone
+    shot("document", s.engine.view(), frames)
+    s._keep(s.engine.user_document_ready(s.now))
+    s._keep(s.engine.capture_result(CaptureResult("req_1", 1, True), s.now))
+    s._keep(s.engine.upload_done(UploadDone("req_1", "doc_1"), s.now))
+    s._keep(s.engine.user_dismiss_document(s.now))
+
+    # The face check, second step: "turn your head to the left", 3 s left.
+    s.now = T0 + 400
+    s.feed("face.check.started", call_id="c1", check_id="fc_1", document_id="doc_1",
+           challenges=["turn_left", "blink"], baseline_s=2.0, step_s=4.0, fps=5.0,
+           max_frames=40, upload_url="/api/calls/c1/face-checks/fc_1/frames")
+    s._keep(s.engine.tick(T0 + 402))
+    clock[0] = T0 + 402.6
+
+    def face_frames() -> None:
+        window.remote_video.push(_picture(1280, 720, (205, 188, 170), (90, 50, 30), 0)[
+            ..., ::-1].copy())
+        window.self_video.push(_picture(1280, 720, (190, 200, 205), (60, 80, 110), 0))
+
+    shot("facecheck", s.engine.view(), face_frames)
+    s.now = T0 + 420
+    s.feed("face.check.status", call_id="c1", check_id="fc_1", state="done")
+    s.feed("face.check.status", call_id="c1", check_id="fc_1", state="decided")
+    s.now = T0 + 430
+    s._keep(s.engine.tick(s.now))
     s.feed("call.ended", call_id="c1", reason="agent_hangup", by="agent")
     view = s.feed("rating.request", call_id="c1")
 

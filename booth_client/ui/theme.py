@@ -120,6 +120,28 @@ QLabel[role="check"] {{
     border-radius: 100px; min-width: 200px; max-width: 200px; min-height: 200px;
     max-height: 200px;
 }}
+QFrame[role="overlay"] {{
+    background: {SURFACE}; border: 3px solid {BORDER}; border-radius: 24px;
+}}
+QLabel[role="instruction"] {{ font-size: 52px; font-weight: 700; color: {TEXT}; }}
+QLabel[role="status"] {{ font-size: 38px; font-weight: 600; color: {TEXT}; }}
+QLabel[role="symbol"][kind="ok"] {{ background: {GREEN}; }}
+QFrame[role="overlay"] QLabel[role="symbol"] {{
+    font-size: 52px; border-radius: 44px; min-width: 88px; max-width: 88px;
+    min-height: 88px; max-height: 88px;
+}}
+QProgressBar {{ border: none; border-radius: 9px; background: {BLUE_LIGHT}; }}
+QProgressBar::chunk {{ border-radius: 9px; background: {BLUE}; }}
+QFrame[role="prompt-panel"] {{ background: rgba(11, 78, 162, 228); border-radius: 24px; }}
+QFrame[role="prompt-panel"][tone="warn"] {{ background: rgba(153, 102, 0, 235); }}
+QFrame[role="prompt-panel"][tone="ok"] {{ background: rgba(30, 123, 52, 235); }}
+QLabel[role="prompt"] {{ font-size: 76px; font-weight: 800; color: white; }}
+QLabel[role="prompt-sub"] {{ font-size: 32px; color: #e6eefa; }}
+QLabel[role="countdown"] {{
+    font-size: 88px; font-weight: 800; color: {BLUE}; background: white;
+    border-radius: 64px; min-width: 128px; max-width: 128px; min-height: 128px;
+    max-height: 128px;
+}}
 QLabel[role="banner"] {{
     font-size: {BODY_PX}px; font-weight: 600; color: {AMBER_TEXT}; background: {AMBER_BG};
     border: 3px solid {AMBER_BORDER}; border-radius: 14px; padding: 12px 28px;

@@ -147,6 +147,30 @@ class Booth:
         assert view.screen is s.Screen.IN_CALL
         return view
 
+    def document(self, kind: str = "id_front", instruction: str | None = None,
+                 request_id: str = "req_1") -> s.BoothView:
+        """In a call, the agent has asked for a document (the instruction is up)."""
+        if self.engine.screen is not s.Screen.IN_CALL:
+            self.in_call()
+        return self.feed("document.requested", call_id="c1", request_id=request_id, kind=kind,
+                         instruction=instruction)
+
+    def face_check(self, challenges: tuple[str, ...] = ("blink", "turn_left"),
+                   check_id: str = "fc_1") -> s.BoothView:
+        """In a call, a face check has just started (the baseline step is up)."""
+        if self.engine.screen is not s.Screen.IN_CALL:
+            self.in_call()
+        return self.feed("face.check.started", call_id="c1", check_id=check_id,
+                         document_id="doc_1", challenges=list(challenges), baseline_s=2.0,
+                         step_s=4.0, fps=5.0, max_frames=40,
+                         upload_url=f"/api/calls/c1/face-checks/{check_id}/frames")
+
+    def at(self, now: float) -> s.BoothView:
+        """Let the engine's timers run up to ``now``."""
+        self.now = now
+        self._keep(self.engine.tick(now))
+        return self.view()
+
     def media(self, state: str) -> s.BoothView:
         call = self.engine.call
         assert call is not None
