@@ -223,6 +223,7 @@ def render_all(outdir: Path, size: tuple[int, int], lang: Lang = "zh",
     s.feed("face.check.status", call_id="c1", check_id="fc_1", state="decided")
     s.now = T0 + 430
     s._keep(s.engine.tick(s.now))
+    clock[0] = T0 + 323  # the screens after the call keep the time they always showed
     s.feed("call.ended", call_id="c1", reason="agent_hangup", by="agent")
     view = s.feed("rating.request", call_id="c1")
 
