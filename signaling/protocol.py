@@ -24,7 +24,10 @@ import re
 from enum import IntEnum, StrEnum
 from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from signaling.annotations import Coord, OpName, Shape, Surface, check_op
+from signaling.forms import FieldValues, FormDefinition
 
 __all__ = [
     "VERSION",
@@ -529,6 +532,151 @@ class FaceCheckDecided(_Data):
     by: Subject
 
 
+
+# ---------------------------------------------------------------------------
+# Remote assist (extension, issue 7): consent, pointer, annotations, forms,
+# guidance, remote control. Shapes and forms are defined in signaling.annotations
+# and signaling.forms (pure, shared with the booth and the console).
+
+ConsentScope = Literal["screen", "control"]
+
+
+class AssistConsentRequest(_Data):
+    """Agent asks the resident for consent to see the screen or to control the kiosk."""
+
+    call_id: Ident
+    scope: ConsentScope
+
+
+class AssistConsentRequested(_Data):
+    call_id: Ident
+    scope: ConsentScope
+
+
+class AssistConsent(_Data):
+    """Booth: the resident granted or revoked a scope (at any time)."""
+
+    call_id: Ident
+    scope: ConsentScope
+    granted: bool
+
+
+class AssistConsentEvent(_Data):
+    call_id: Ident
+    scope: ConsentScope
+    granted: bool
+    at: float
+
+
+class AssistPointer(_Data):
+    """The agent's laser pointer over a surface (relayed to the booth, not stored)."""
+
+    call_id: Ident
+    surface: Surface = "screen"
+    x: Coord
+    y: Coord
+    visible: bool = True
+
+
+class AssistAnnotate(_Data):
+    """One drawing operation on a surface (relayed to the booth; the hub keeps the board)."""
+
+    call_id: Ident
+    surface: Surface
+    op: OpName
+    shape: Shape | None = None
+
+    @model_validator(mode="after")
+    def _shape_for_add(self) -> AssistAnnotate:
+        check_op(self.op, self.shape)
+        return self
+
+
+class AssistBoardGet(_Data):
+    call_id: Ident
+    surface: Surface
+
+
+class AssistBoard(_Data):
+    call_id: Ident
+    surface: Surface
+    shapes: list[Shape] = Field(default_factory=list, max_length=200)
+
+
+class AssistFormPush(_Data):
+    call_id: Ident
+    form: FormDefinition
+
+
+class AssistFormPushed(_Data):
+    call_id: Ident
+    form_id: Ident
+
+
+class AssistForm(_Data):
+    call_id: Ident
+    form_id: Ident
+    form: FormDefinition
+
+
+class AssistFormProgress(_Data):
+    """Booth: what the resident has entered so far (the fields that changed, or all)."""
+
+    call_id: Ident
+    form_id: Ident
+    values: FieldValues
+
+
+class AssistFormProgressEvent(_Data):
+    call_id: Ident
+    form_id: Ident
+    values: FieldValues
+    masked: list[Annotated[str, Field(max_length=40)]] = Field(default_factory=list,
+                                                               max_length=50)
+
+
+class AssistFormSubmitted(_Data):
+    call_id: Ident
+    form_id: Ident
+    values: FieldValues
+    sha256: Annotated[str, Field(min_length=64, max_length=64)]
+    signature_sha256: Annotated[str, Field(min_length=64, max_length=64)]
+    signature_url: Annotated[str, Field(max_length=300)]
+    submitted_at: float
+
+
+class GuideItem(_Data):
+    text: Annotated[str, Field(min_length=1, max_length=200)]
+    done: bool = False
+
+
+class AssistGuide(_Data):
+    """Agent shows the resident a checklist or a short text (and picture) of the next step."""
+
+    call_id: Ident
+    kind: Literal["checklist", "text"]
+    title: Annotated[str, Field(min_length=1, max_length=100)]
+    items: list[GuideItem] | None = Field(default=None, min_length=1, max_length=30)
+    text: Annotated[str, Field(min_length=1, max_length=1000)] | None = None
+    document_id: Ident | None = None
+
+    @model_validator(mode="after")
+    def _by_kind(self) -> AssistGuide:
+        if self.kind == "checklist" and self.items is None:
+            raise ValueError("a checklist needs items")
+        if self.kind == "text" and self.text is None:
+            raise ValueError("a text guide needs text")
+        return self
+
+
+class AssistControl(_Data):
+    """Agent taps the kiosk screen for the resident (needs the ``control`` consent)."""
+
+    call_id: Ident
+    action: Literal["tap"]
+    x: Coord
+    y: Coord
+
 # ---------------------------------------------------------------------------
 # Registries: the type name on the wire -> the model of its ``data``.
 
@@ -552,6 +700,15 @@ INBOUND: dict[str, type[_Data]] = {
     "face.check.start": FaceCheckStart,
     "face.check.submit": FaceCheckSubmit,
     "face.check.decide": FaceCheckDecide,
+    "assist.consent.request": AssistConsentRequest,
+    "assist.consent": AssistConsent,
+    "assist.pointer": AssistPointer,
+    "assist.annotate": AssistAnnotate,
+    "assist.board.get": AssistBoardGet,
+    "assist.form.push": AssistFormPush,
+    "assist.form.progress": AssistFormProgress,
+    "assist.guide": AssistGuide,
+    "assist.control": AssistControl,
 }
 
 OUTBOUND: dict[str, type[_Data]] = {
@@ -581,6 +738,17 @@ OUTBOUND: dict[str, type[_Data]] = {
     "face.check.result": FaceCheckResult,
     "face.check.status": FaceCheckStatus,
     "face.check.decided": FaceCheckDecided,
+    "assist.consent.requested": AssistConsentRequested,
+    "assist.consent": AssistConsentEvent,
+    "assist.pointer": AssistPointer,
+    "assist.annotate": AssistAnnotate,
+    "assist.board": AssistBoard,
+    "assist.form.pushed": AssistFormPushed,
+    "assist.form": AssistForm,
+    "assist.form.progress": AssistFormProgressEvent,
+    "assist.form.submitted": AssistFormSubmitted,
+    "assist.guide": AssistGuide,
+    "assist.control": AssistControl,
 }
 
 # Which roles may send which inbound types (authorization by role; ownership is
@@ -605,6 +773,15 @@ ROLES: dict[str, frozenset[str]] = {
     "face.check.start": frozenset({"agent"}),
     "face.check.submit": frozenset({"booth"}),
     "face.check.decide": frozenset({"agent"}),
+    "assist.consent.request": frozenset({"agent"}),
+    "assist.consent": frozenset({"booth"}),
+    "assist.pointer": frozenset({"agent"}),
+    "assist.annotate": frozenset({"agent"}),
+    "assist.board.get": frozenset({"booth", "agent"}),
+    "assist.form.push": frozenset({"agent"}),
+    "assist.form.progress": frozenset({"booth"}),
+    "assist.guide": frozenset({"agent"}),
+    "assist.control": frozenset({"agent"}),
 }
 
 

@@ -121,6 +121,31 @@ _DOC = "doc_9c2e5f71b0a34d8e16f2"
 _SHA = "5d41402abc4b2a76b9719d911017c592" + "7d6b1c2e8a9f03b4c5d6e7f8091a2b3c"
 _CHECK = "fc_1e8d4a7c93b2f0e65d17"
 _NOW = 1749621000.512
+_FORM = "frm_3c81d07e5a92b4f16e0d"
+_SIG_SHA = "9f2c4e8a1b7d3f605e4c2a91d8b7f6e3" + "0a5c7e9b1d3f4a6c8e0b2d4f6a8c0e2b"
+_FORM_DEF: Json = {
+    "title": {"zh": "公租房申请表", "en": "Public rental housing application"},
+    "template": "zjj-gzf-apply-v3",
+    "fields": [
+        {"id": "name", "type": "text", "label": {"zh": "申请人姓名", "en": "Applicant"},
+         "required": True, "readonly": True, "value": "李秀英", "max_length": 20},
+        {"id": "id_number", "type": "id_number",
+         "label": {"zh": "身份证号码", "en": "ID number"}, "required": True, "sensitive": True},
+        {"id": "phone", "type": "phone", "label": {"zh": "手机号码", "en": "Mobile phone"},
+         "required": True, "sensitive": True},
+        {"id": "household", "type": "number", "label": {"zh": "家庭人口", "en": "Household size"},
+         "required": True, "min_value": 1, "max_value": 20, "integer": True},
+        {"id": "housing", "type": "choice", "label": {"zh": "现住房情况"}, "required": True,
+         "options": [{"value": "none", "label": {"zh": "无自有住房"}},
+                     {"value": "small", "label": {"zh": "人均住房面积不足15平方米"}}]},
+        {"id": "agree", "type": "checkbox", "label": {"zh": "本人承诺所填信息真实有效"},
+         "required": True},
+    ],
+    "signature": {"label": {"zh": "申请人签名", "en": "Applicant's signature"},
+                  "statement": {"zh": "以上信息已经本人核对无误。"}},
+}
+_SHAPE: Json = {"id": "s7", "kind": "box", "color": "yellow", "width": 4,
+                "points": [[0.112, 0.34], [0.455, 0.402]], "fill": True}
 _TURN_USER = "1749624600:agent-" + _AGENT
 # base64(HMAC-SHA1("example-secret", _TURN_USER)); any value is valid to the model.
 _TURN_PASS = "arJN4DVZDkzByMf0hUe7J/ShsLc="
@@ -408,6 +433,119 @@ INBOUND_DOCS: dict[str, InboundDoc] = {
         ),
         example=Example(id="26", data={"check_id": _CHECK, "decision": "confirmed",
                                        "note": "人证一致"}),
+    ),
+    "assist.consent.request": InboundDoc(
+        reply="assist.consent.requested",
+        text=(
+            "Remote assist (extension): the agent asks the resident for consent, `screen` to "
+            "see the kiosk screen (the booth then sends it as a second video track) or "
+            "`control` to tap on the resident's behalf. The booth gets the same "
+            "[`assist.consent.requested`](#out-assist.consent.requested), asks the resident "
+            "and answers with [`assist.consent`](#in-assist.consent). Asking for `control` "
+            "while the screen is not shared: `conflict`. Audited."
+        ),
+        example=Example(id="31", data={"call_id": _CALL, "scope": "screen"}),
+    ),
+    "assist.consent": InboundDoc(
+        reply="ok",
+        text=(
+            "The resident grants or revokes a scope, at any time, asked or not. Every "
+            "decision is stored and audited, and the agent gets "
+            "[`assist.consent`](#out-assist.consent). `control` can only be granted while "
+            "`screen` is (`conflict` otherwise); revoking `screen` revokes `control` too. "
+            "The booth shows an always-visible frame while the screen is shared, with a "
+            "button that revokes at once. Consent lasts until revoked or the call ends."
+        ),
+        example=Example(id="32", data={"call_id": _CALL, "scope": "screen", "granted": True}),
+    ),
+    "assist.pointer": InboundDoc(
+        reply="ok",
+        text=(
+            "The agent's laser pointer, relayed at once to the booth as "
+            "[`assist.pointer`](#out-assist.pointer); not stored. Send it as an event "
+            "(no `id`), at most about 15 a second: the connection's frame budget is "
+            "shared with everything else. `visible: false` hides the pointer. A "
+            "`document:` surface must be a document of this call."
+        ),
+        example=Example(data={"call_id": _CALL, "surface": "screen", "x": 0.4821,
+                              "y": 0.3307, "visible": True}),
+    ),
+    "assist.annotate": InboundDoc(
+        reply="ok",
+        text=(
+            "One drawing operation on a surface: `add` a shape, `undo` (removes the newest "
+            "shape of the surface; nothing to undo is fine) or `clear`. Relayed to the booth "
+            "as [`assist.annotate`](#out-assist.annotate); the hub keeps the call's drawings "
+            "in memory so a reconnecting party gets them back "
+            "([`assist.board`](#out-assist.board)). Coordinates are rounded to 4 decimals "
+            "before relaying. Refused: a shape id already on the surface (`conflict`), more "
+            "than 200 shapes or 48 KiB of shapes on a surface, or drawings on more than 16 "
+            "surfaces (`too_large`: clear first)."
+        ),
+        example=Example(id="33", data={"call_id": _CALL, "surface": "screen", "op": "add",
+                                       "shape": _SHAPE}),
+    ),
+    "assist.board.get": InboundDoc(
+        reply="assist.board",
+        text=(
+            "Either party asks for the current drawings on one surface (for example after "
+            "opening a document viewer)."
+        ),
+        example=Example(id="34", data={"call_id": _CALL, "surface": "document:" + _DOC}),
+    ),
+    "assist.form.push": InboundDoc(
+        reply="assist.form.pushed",
+        text=(
+            "The agent pushes a form for the resident to fill and sign. The definition is "
+            "checked (unique field ids; options for choice fields only; a readonly field "
+            "needs its value, which must itself be valid; all values together at most "
+            "10 000 characters so the signed values fit in one frame), stored and "
+            "audited; the booth gets [`assist.form`](#out-assist.form). Value types: "
+            "`text`, `textarea`, `date` (`YYYY-MM-DD`), `id_number` (18-digit resident ID "
+            "with its check digit), `phone` (mainland mobile), `choice`: a string; "
+            "`number`: a number; `checkbox`: a boolean (a required one must be ticked); "
+            "`multi_choice`: a list of option values. More than 10 unsigned forms in the "
+            "call: `conflict`."
+        ),
+        example=Example(id="35", data={"call_id": _CALL, "form": _FORM_DEF}),
+    ),
+    "assist.form.progress": InboundDoc(
+        reply="ok",
+        text=(
+            "The booth tells the agent what the resident has entered so far: the fields "
+            "that changed (or all). Checked for known fields, value types and upper limits "
+            "only (a half-typed number is fine); a readonly field must keep the agent's "
+            "value. Relayed to the agent as "
+            "[`assist.form.progress`](#out-assist.form.progress) with `sensitive` values "
+            "masked. A form already signed: `conflict`."
+        ),
+        example=Example(data={"call_id": _CALL, "form_id": _FORM,
+                              "values": {"id_number": "11010519491231002X",
+                                         "household": 3}}),
+    ),
+    "assist.guide": InboundDoc(
+        reply="ok",
+        text=(
+            "The agent shows the resident what to do next, large on the booth: a `checklist` "
+            "(`items`, e.g. the materials still needed, `done` ticks) or a short `text`, "
+            "optionally with a document of this call as the picture. Relayed to the booth "
+            "as [`assist.guide`](#out-assist.guide); a newer guide replaces the older."
+        ),
+        example=Example(id="36", data={
+            "call_id": _CALL, "kind": "checklist", "title": "还需要准备的材料",
+            "items": [{"text": "户口簿原件", "done": True},
+                      {"text": "收入证明（加盖单位公章）", "done": False}]}),
+    ),
+    "assist.control": InboundDoc(
+        reply="ok",
+        text=(
+            "The agent taps the kiosk screen for the resident at normalized `x`, `y`. Only "
+            "while the resident's `control` consent is granted (`forbidden` otherwise, also "
+            "right after a revocation). Every action is audited before it is relayed to "
+            "the booth as [`assist.control`](#out-assist.control)."
+        ),
+        example=Example(id="37", data={"call_id": _CALL, "action": "tap", "x": 0.72,
+                                       "y": 0.885}),
     ),
 }
 
@@ -822,6 +960,129 @@ OUTBOUND_DOCS: dict[str, OutboundDoc] = {
                                        "decision": "confirmed",
                                        "by": {"id": _AGENT, "name": "王丽"}}),
     ),
+    "assist.consent.requested": OutboundDoc(
+        to="the agent (reply) and the booth of the call (event)",
+        event=True,
+        text=(
+            "The agent asks for consent. The booth asks the resident in large, plain words "
+            "(`screen`: 工作人员将看到您的屏幕; `control`: 工作人员将代您点击屏幕) and answers "
+            "with [`assist.consent`](#in-assist.consent)."
+        ),
+        example=Example(re="31", data={"call_id": _CALL, "scope": "screen"}),
+    ),
+    "assist.consent": OutboundDoc(
+        to="the agent of the call; both parties on (re)connecting",
+        event=True,
+        sent_as="Pushed on every decision of the resident, and to a party of the call right "
+                "after its `welcome`.",
+        text=(
+            "The current decision for a scope. `at` is when it was recorded (on a "
+            "reconnect: the hub's clock). The console shows the screen and enables its "
+            "remote-control tool only while granted."
+        ),
+        example=Example(data={"call_id": _CALL, "scope": "screen", "granted": True,
+                              "at": _NOW}),
+    ),
+    "assist.pointer": OutboundDoc(
+        to="the booth of the call",
+        event=True,
+        sent_as="Relayed from the agent's [`assist.pointer`](#in-assist.pointer).",
+        text="Draw the pointer at (`x`, `y`) of the surface, or hide it.",
+        example=Example(data={"call_id": _CALL, "surface": "screen", "x": 0.4821,
+                              "y": 0.3307, "visible": True}),
+    ),
+    "assist.annotate": OutboundDoc(
+        to="the booth of the call",
+        event=True,
+        sent_as="Relayed from the agent's [`assist.annotate`](#in-assist.annotate).",
+        text=(
+            "Apply the operation to the surface's drawings (`signaling.annotations` "
+            "implements the same board for Python clients)."
+        ),
+        example=Example(data={"call_id": _CALL, "surface": "screen", "op": "add",
+                              "shape": _SHAPE}),
+    ),
+    "assist.board": OutboundDoc(
+        to="the party that asked; a party of the call right after its `welcome`",
+        event=True,
+        text=(
+            "Every shape on one surface, oldest first: replace what is drawn there. Pushed "
+            "for each surface with drawings to a party that (re)connects during the call."
+        ),
+        example=Example(re="34", data={"call_id": _CALL, "surface": "document:" + _DOC,
+                                       "shapes": [_SHAPE]}),
+    ),
+    "assist.form.pushed": OutboundDoc(
+        to="the agent",
+        text="The form was stored and sent to the booth; `form_id` names it from now on.",
+        example=Example(re="35", data={"call_id": _CALL, "form_id": _FORM}),
+    ),
+    "assist.form": OutboundDoc(
+        to="the booth of the call",
+        event=True,
+        sent_as="Pushed when the agent pushes a form, and again for each unsigned form to a "
+                "booth that (re)connects during the call.",
+        text=(
+            "Show the form with large inputs (and an on-screen keyboard); readonly fields "
+            "show the agent's value. Send [`assist.form.progress`](#in-assist.form.progress) "
+            "as the resident types. At the end the resident reviews every value, then signs; "
+            "the booth submits over HTTP: `POST /api/calls/{call_id}/forms/{form_id}/"
+            "submission` (see [HTTP API](#http-api))."
+        ),
+        example=Example(data={"call_id": _CALL, "form_id": _FORM, "form": _FORM_DEF}),
+    ),
+    "assist.form.progress": OutboundDoc(
+        to="the agent of the call",
+        event=True,
+        sent_as="Relayed from the booth's [`assist.form.progress`](#in-assist.form.progress).",
+        text=(
+            "What the resident has entered so far. The value of a `sensitive` field is "
+            "masked until the form is signed: `••••` followed by its last 4 characters when "
+            "it has 8 or more, else `••••` alone (whatever the field's type); `masked` "
+            "lists those fields."
+        ),
+        example=Example(data={"call_id": _CALL, "form_id": _FORM,
+                              "values": {"id_number": "••••002X", "household": 3},
+                              "masked": ["id_number"]}),
+    ),
+    "assist.form.submitted": OutboundDoc(
+        to="the agent of the call",
+        event=True,
+        sent_as="Pushed when the booth's signed submission is stored.",
+        text=(
+            "The signed form: every field's value, unmasked and normalized (an empty "
+            "optional field is `null`, an unticked checkbox `false`), the signature image "
+            "at `signature_url` (session token; every read audited) and `sha256`, the "
+            "hex SHA-256 of the canonical JSON of the whole submission (definition, "
+            "values, strokes, signature hash, time), also in the audit log."
+        ),
+        example=Example(data={
+            "call_id": _CALL, "form_id": _FORM,
+            "values": {"name": "李秀英", "id_number": "11010519491231002X",
+                       "phone": "13812345678", "household": 3, "housing": "none",
+                       "agree": True},
+            "sha256": _SHA, "signature_sha256": _SIG_SHA,
+            "signature_url": "/api/forms/" + _FORM + "/signature", "submitted_at": _NOW}),
+    ),
+    "assist.guide": OutboundDoc(
+        to="the booth of the call",
+        event=True,
+        sent_as="Relayed from the agent's [`assist.guide`](#in-assist.guide).",
+        text="Show the guidance large until the resident dismisses it or a newer one comes.",
+        example=Example(data={"call_id": _CALL, "kind": "text", "title": "下一步",
+                              "text": "请把户口簿翻到本人页，放在高拍仪上。",
+                              "document_id": _DOC}),
+    ),
+    "assist.control": OutboundDoc(
+        to="the booth of the call",
+        event=True,
+        sent_as="Relayed from the agent's [`assist.control`](#in-assist.control).",
+        text=(
+            "Inject the tap into the kiosk UI at (`x`, `y`) of the screen, and show where it "
+            "landed. The booth must ignore it unless its own `control` consent is on."
+        ),
+        example=Example(data={"call_id": _CALL, "action": "tap", "x": 0.72, "y": 0.885}),
+    ),
 }
 
 # ---------------------------------------------------------------------------
@@ -1132,6 +1393,122 @@ FIELD_DOCS: dict[str, dict[str, str]] = {
         "decision": "`confirmed` or `rejected`.",
         "by": "The agent who decided.",
     },
+    "AssistConsentRequest": {
+        "call_id": "The agent's call.",
+        "scope": "`screen` (see the kiosk screen) or `control` (tap on the resident's behalf).",
+    },
+    "AssistConsentRequested": {"call_id": "The call.", "scope": "The scope asked for."},
+    "AssistConsent": {
+        "call_id": "The booth's call.",
+        "scope": "`screen` or `control`.",
+        "granted": "`true` to grant, `false` to revoke.",
+    },
+    "AssistConsentEvent": {
+        "call_id": "The call.",
+        "scope": "`screen` or `control`.",
+        "granted": "Whether the scope is granted now.",
+        "at": "Unix seconds.",
+    },
+    "AssistPointer": {
+        "call_id": "The agent's call.",
+        "surface": "`screen` or `document:<document_id>`.",
+        "x": "0 (left) .. 1 (right) of the surface.",
+        "y": "0 (top) .. 1 (bottom) of the surface.",
+        "visible": "`false` hides the pointer.",
+    },
+    "AssistAnnotate": {
+        "call_id": "The agent's call.",
+        "surface": "`screen` or `document:<document_id>` (a document of this call).",
+        "op": "`add`, `undo` or `clear`.",
+        "shape": "With `add` (and only then): the shape.",
+    },
+    "Shape": {
+        "id": "Chosen by the console, unique on its surface (letters, digits, `_`, `-`).",
+        "kind": "`pen` (1–500 points), `arrow` (from, to), `box` (two corners), `text` "
+        "(one point: where the text starts).",
+        "color": "One of the palette; the booth maps the names to its colours.",
+        "width": "Stroke width in pixels of a 1920-pixel-wide surface; scale with the surface.",
+        "points": "`[x, y]` pairs, each 0..1 of the surface.",
+        "text": "With `text` (and only then): at most 200 characters.",
+        "fill": "Box only: a translucent highlight instead of an outline.",
+    },
+    "AssistBoardGet": {"call_id": "The call.", "surface": "The surface."},
+    "AssistBoard": {
+        "call_id": "The call.",
+        "surface": "The surface.",
+        "shapes": "Its shapes, oldest first (empty: nothing drawn).",
+    },
+    "AssistFormPush": {"call_id": "The agent's call.", "form": "The form's definition."},
+    "FormDefinition": {
+        "title": "The form's title.",
+        "description": "A short explanation shown above the fields.",
+        "template": "The console's id of the form template, for the record.",
+        "fields": "1–50 fields, in display order.",
+        "signature": "The signature section every form ends with.",
+    },
+    "Label": {"zh": "Chinese text.", "en": "English text for the booth's English mode."},
+    "FormField": {
+        "id": "Field id (`[a-z][a-z0-9_]*`, ≤ 40 chars), unique in the form; the key of its "
+        "value.",
+        "type": "`text`, `textarea`, `number`, `date`, `choice`, `multi_choice`, `checkbox`, "
+        "`id_number`, `phone`.",
+        "label": "The field's label.",
+        "help": "A hint shown with the input.",
+        "required": "The resident must fill it (a required checkbox must be ticked).",
+        "readonly": "Filled by the agent (`value`); the resident sees it but cannot change it.",
+        "value": "The agent's value: fixed when `readonly`, else a pre-filled suggestion.",
+        "sensitive": "Masked on the agent's side until the form is signed.",
+        "options": "`choice` and `multi_choice`: the options (1–50, unique values).",
+        "min_length": "`text`, `textarea`: fewest characters; `multi_choice`: fewest choices.",
+        "max_length": "`text` (default 100, ≤ 500), `textarea` (default 1000, ≤ 2000): most "
+        "characters; `multi_choice`: most choices.",
+        "min_value": "`number`: the smallest value.",
+        "max_value": "`number`: the largest value.",
+        "integer": "`number`: whole numbers only.",
+    },
+    "FormOption": {"value": "The value sent for this option.", "label": "What is shown."},
+    "SignatureSpec": {
+        "label": "Title of the signature pad.",
+        "statement": "Declaration shown above the pad (e.g. 以上信息已经本人核对无误).",
+    },
+    "AssistFormPushed": {"call_id": "The call.", "form_id": _ID + " of the form."},
+    "AssistForm": {"call_id": "The call.", "form_id": "The form.",
+                   "form": "Its definition."},
+    "AssistFormProgress": {
+        "call_id": "The booth's call.",
+        "form_id": "From `assist.form`.",
+        "values": "Field id → value so far (only the fields that changed is enough).",
+    },
+    "AssistFormProgressEvent": {
+        "call_id": "The call.",
+        "form_id": "The form.",
+        "values": "Field id → value so far; sensitive ones masked.",
+        "masked": "Ids of the fields whose values are masked.",
+    },
+    "AssistFormSubmitted": {
+        "call_id": "The call.",
+        "form_id": "The form.",
+        "values": "Every field's value, normalized.",
+        "sha256": "Hex SHA-256 of the canonical JSON of the whole submission.",
+        "signature_sha256": "Hex SHA-256 of the stored signature PNG.",
+        "signature_url": "GET with the session token for the signature PNG (audited).",
+        "submitted_at": "Unix seconds.",
+    },
+    "AssistGuide": {
+        "call_id": "The agent's call.",
+        "kind": "`checklist` (needs `items`) or `text` (needs `text`).",
+        "title": "Heading shown large.",
+        "items": "Checklist entries, in order.",
+        "text": "The text of a `text` guide.",
+        "document_id": "A document of this call to show as the picture.",
+    },
+    "GuideItem": {"text": "The entry.", "done": "Shown ticked."},
+    "AssistControl": {
+        "call_id": "The agent's call.",
+        "action": "`tap` (the only action in v1).",
+        "x": "0 (left) .. 1 (right) of the kiosk screen.",
+        "y": "0 (top) .. 1 (bottom) of the kiosk screen.",
+    },
 }
 
 # ---------------------------------------------------------------------------
@@ -1380,6 +1757,32 @@ _HTTP_CALLS: Final = (
      "The best live frame (JPEG); audited."),
 )
 
+_HTTP_ASSIST: Final = (
+    ("`POST /api/calls/{call_id}/forms/{form_id}/submission`",
+     "`{values, signature: {strokes: [[[x, y, t_ms], ...], ...], png}, reviewed: true}` "
+     "(≤ 2 MB; booth bearer of the call's booth, call in progress). `strokes`: ≤ 100 "
+     "strokes, ≤ 2 000 points each, ≤ 20 000 in all, x and y 0..1 of the pad, `t_ms` whole "
+     "milliseconds from the first touch, never going back; `png`: base64 of a PNG "
+     "(≤ 4 megapixels)",
+     "201 `{form_id, sha256, signature_sha256, submitted_at}`; the agent gets "
+     "`assist.form.submitted`. `reviewed` must be `true` (the resident reviewed the values "
+     "before signing). Values that do not fit the definition: 400 with `error.fields`: "
+     "`{field_id: {code, message}}`, codes `required`, `type`, `too_short`, `too_long`, "
+     "`choice`, `id_number`, `phone`, `date`, `range`, `integer`, `control_char`, "
+     "`readonly`, `unknown`. Signed already, or the call ended: 409."),
+    ("`GET /api/calls/{call_id}/forms`", "— (the call's agent or an admin)",
+     "`{forms: [{form_id, title, state, created_at, submitted_at, sha256, ...}]}`; `state` "
+     "is `pushed`, `submitted` or `cancelled` (the call ended unsigned)"),
+    ("`GET /api/forms/{id}`", "— (the call's agent or an admin)",
+     "The definition and, once signed, `values`, `strokes`, `sha256`, "
+     "`signature_sha256`, `submitted_at_iso`; audited. `sha256` is the SHA-256 of the "
+     "canonical JSON (sorted keys, no spaces, UTF-8) of `{v: 1, form_id, call_id, booth_id, "
+     "form, values, signature: {png_sha256, strokes}, reviewed: true, submitted_at}` with "
+     "`submitted_at` the ISO 8601 time in UTC with microseconds."),
+    ("`GET /api/forms/{id}/signature`", "— (the call's agent or an admin)",
+     "The signature PNG (re-encoded, stored 0600); audited."),
+)
+
 _HTTP_END = """\
 Documents and face images are personal data: readable only by the call's
 agent and admins, every read audited, deleted after the retention period
@@ -1535,6 +1938,10 @@ def _shape(prop: Json, defs: Json) -> _Shape:
     variants = prop["anyOf"] if "anyOf" in prop else [prop]
     nullable = any(v.get("type") == "null" for v in variants)
     rest = [v for v in variants if v.get("type") != "null"]
+    if len(rest) > 1:  # a union of several types (assist form values)
+        parts = [_shape(v, defs) for v in rest]
+        label = " or ".join(x.label for x in parts) + (" or null" if nullable else "")
+        return _Shape(label, tuple(c for x in parts for c in x.constraints))
     if len(rest) != 1:
         raise DocsError(f"cannot describe schema {prop!r}")
     s = rest[0]
@@ -1765,6 +2172,9 @@ def _markdown(schemas: Mapping[tuple[Direction, str], Json]) -> str:
         "",
         *_table(["Request", "Body", "Response"], _HTTP_CALLS),
         _HTTP_END,
+        "### Remote assist forms",
+        "",
+        *_table(["Request", "Body", "Response"], _HTTP_ASSIST),
         "## JSON Schema",
         "",
         "[`schema/envelope.json`](schema/envelope.json) describes any frame; "

@@ -26,6 +26,8 @@ __all__ = [
     "DocumentRecord",
     "FaceCheckRecord",
     "FaceFrameRecord",
+    "ConsentRecord",
+    "FormRecord",
 ]
 
 Role = Literal["agent", "admin"]
@@ -269,3 +271,31 @@ class FaceCheckRecord:
     decided_by: str | None
     decided_at: datetime | None
     deleted_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ConsentRecord:
+    id: str
+    call_id: str
+    booth_id: str
+    scope: str
+    granted: bool
+    reason: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class FormRecord:
+    id: str
+    call_id: str
+    booth_id: str
+    agent_id: str
+    title: str
+    definition: dict[str, Any]
+    state: str
+    created_at: datetime
+    submitted_at: datetime | None
+    values: dict[str, Any] | None
+    strokes: list[Any] | None
+    signature_sha256: str | None
+    sha256: str | None

@@ -9,6 +9,7 @@ from argon2 import PasswordHasher
 from sqlalchemy import delete, or_, select
 
 from . import migrate as _migrate
+from .assist import AssistOps
 from .audit import append_audit, to_record, verify_chain
 from .base import SERVICE_TZ, StoreBase
 from .booths import BoothOps
@@ -29,7 +30,8 @@ __all__ = ["Store"]
 
 
 class Store(
-    UserOps, SessionOps, BoothOps, CatalogOps, TicketOps, CallOps, DocumentOps, StoreBase
+    UserOps, SessionOps, BoothOps, CatalogOps, TicketOps, CallOps, DocumentOps, AssistOps,
+    StoreBase,
 ):
     """Async access to users, sessions, booths, the catalog, tickets, calls,
     ratings, the audit log and the admin revision.

@@ -46,6 +46,8 @@ __all__ = [
     "Document",
     "FaceCheck",
     "FaceFrame",
+    "AssistConsent",
+    "AssistForm",
     "table_of",
 ]
 
@@ -285,6 +287,44 @@ class FaceFrame(Base):
     step: Mapped[str] = mapped_column(String(16))
     sha256: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime]
+
+
+class AssistConsent(Base):
+    """A resident's consent decision in a call (remote assist): each grant and each
+    revocation is a row, so the record shows when the agent could see or control."""
+
+    __tablename__ = "assist_consents"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    call_id: Mapped[str] = mapped_column(ForeignKey("calls.id"), index=True)
+    booth_id: Mapped[str] = mapped_column(ForeignKey("booths.id"))
+    scope: Mapped[str] = mapped_column(String(16))
+    granted: Mapped[bool] = mapped_column(Boolean)
+    reason: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime]
+
+
+class AssistForm(Base):
+    """A form the agent pushed in a call and, once signed, the resident's submission:
+    values, signature strokes, the signature PNG (a blob by hash) and the sha256 of the
+    whole submission's canonical JSON."""
+
+    __tablename__ = "assist_forms"
+    __table_args__ = (Index("ix_assist_forms_created_at", "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    call_id: Mapped[str] = mapped_column(ForeignKey("calls.id"), index=True)
+    booth_id: Mapped[str] = mapped_column(ForeignKey("booths.id"))
+    agent_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    title: Mapped[str] = mapped_column(String(500))
+    definition: Mapped[dict[str, Any]] = mapped_column(JSON)
+    state: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime]
+    submitted_at: Mapped[datetime | None]
+    values: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    strokes: Mapped[list[Any] | None] = mapped_column(JSON)
+    signature_sha256: Mapped[str | None] = mapped_column(String(64))
+    sha256: Mapped[str | None] = mapped_column(String(64))
 
 
 class AuditRow(Base):
