@@ -295,7 +295,7 @@ class BoothSession:
     assist: Assist = field(init=False)
 
     def __post_init__(self) -> None:
-        self.assist = Assist(self.config.assist, self._quiet_request)
+        self.assist = Assist(self.config.assist, self._request)
 
     # ------------------------------------------------------------------ helpers
 
@@ -313,10 +313,6 @@ class BoothSession:
         rid = f"b{next(self._ids)}"
         self._pending[rid] = mtype
         return Send(mtype, data, rid)
-
-    def _quiet_request(self, mtype: str, data: p._Data) -> Send:
-        """A request whose reply nobody waits on screen (``busy`` ignores it)."""
-        return self._request(mtype, data)
 
     def view(self) -> BoothView:
         return BoothView(
@@ -389,7 +385,7 @@ class BoothSession:
         return [*effects, ResetResident(), Disabled(reason)]
 
     def _clear_resident(self) -> None:
-        self.assist = Assist(self.config.assist, self._quiet_request)
+        self.assist = Assist(self.config.assist, self._request)
         self.department_id = self.service_id = None
         self.ticket = None
         self.call = None
