@@ -53,3 +53,28 @@ export function me(token) {
 export function catalog() {
   return call("GET", "/api/catalog");
 }
+
+/** `GET /api/calls/{call_id}/documents` → {documents: [...]} (after a reload: rebuild the strip). */
+export function listDocuments(token, callId) {
+  return call("GET", `/api/calls/${encodeURIComponent(callId)}/documents`, { token });
+}
+
+/**
+ * A document or face image (`url` from `document.added` / `face.check.result`) as a Blob.
+ * Only same-origin paths are fetched: the session token never goes anywhere else.
+ */
+export async function fetchImage(token, url) {
+  if (typeof url !== "string" || !url.startsWith("/api/")) {
+    throw new ApiError(0, "bad_url", `not a hub path: ${url}`);
+  }
+  let resp;
+  try {
+    resp = await fetch(url, {
+      headers: { Authorization: `Bearer ${token}` }, credentials: "omit", cache: "no-store",
+    });
+  } catch (err) {
+    throw new ApiError(0, "network", String(err));
+  }
+  if (!resp.ok) throw new ApiError(resp.status, `http_${resp.status}`, `${url}: HTTP ${resp.status}`);
+  return resp.blob();
+}

@@ -2,6 +2,8 @@
 // event's data and the time (ms), and changes only the draft. Media and sound
 // are main.js's business (it calls CallController and Ringer around these).
 
+import { emptyDocs } from "./documents.js";
+import { emptyFace } from "./facecheck.js";
 import { DEFAULT_WRAP_UP_S, notice } from "./state.js";
 
 const OFFER_GRACE_MS = 3000; // keep an expired offer on screen until the hub withdraws it
@@ -60,6 +62,9 @@ export function onCallStart(draft, data, now) {
   const fromOffer = draft.offer && draft.offer.ticket.ticket_id === data.ticket_id ? draft.offer.ticket : null;
   draft.offer = null;
   draft.transfer = { open: false, departmentId: "", note: "", busy: false };
+  clearDesk(draft);
+  draft.docs = emptyDocs(data.call_id);
+  draft.face = emptyFace(data.call_id);
   draft.call = {
     callId: data.call_id,
     ticketId: data.ticket_id,
@@ -111,6 +116,7 @@ export function onCallEnded(draft, data, now) {
   draft.history = [entry, ...draft.history.filter((h) => h.id !== entry.id)];
   draft.call = null;
   draft.transfer = { open: false, departmentId: "", note: "", busy: false };
+  clearDesk(draft); // no personal data after the call (the images' blob: URLs go too)
   draft.wrapUp = {
     historyId: entry.id,
     number: entry.number,
@@ -121,6 +127,15 @@ export function onCallEnded(draft, data, now) {
     notes: "",
     busy: false,
   };
+  return draft;
+}
+
+/** Forget the call's documents, viewer, face check and images. */
+export function clearDesk(draft) {
+  draft.docs = null;
+  draft.viewer = null;
+  draft.face = null;
+  draft.images = {};
   return draft;
 }
 

@@ -5,6 +5,7 @@
 import * as api from "./api.js";
 import { CallController } from "./call.js";
 import { Connection } from "./connection.js";
+import { Desk } from "./desk.js";
 import * as ev from "./events.js";
 import { loadLang, saveLang } from "./i18n.js";
 import { wsUrlFor } from "./protocol.js";
@@ -37,6 +38,14 @@ const calls = new CallController({
     if (d.call) d.call = { ...d.call, ...fields };
   }),
   relayOnly,
+});
+
+const desk = new Desk({
+  store,
+  update,
+  request: (type, data) => (conn ? conn.request(type, data)
+    : Promise.reject(new Error("not connected"))),
+  fail: (err) => fail(err),
 });
 
 // ---------------------------------------------------------------- drawing
@@ -151,6 +160,7 @@ function onFrame(frame) {
   if (type === "call.ice") return void calls.handleIce(data);
   if (type === "error") return void console.warn("hub error", data.code, data.message);
   if (type === "call.ended" && calls.callId === data.call_id) calls.finish();
+  if (desk.handles(type)) return void desk.handle(frame);
   const handler = HANDLERS[type];
   if (handler) update((d, now) => handler(d, data, now));
   if (type === "agent.state" && restoreAvailable) {
@@ -158,7 +168,10 @@ function onFrame(frame) {
     if (data.state === "away" || data.state === "offline") setAgentState("available");
   }
   // After the state has the call: the controller reports into state.call.
-  if (type === "call.start") calls.start(data);
+  if (type === "call.start") {
+    calls.start(data);
+    desk.callStarted(data.call_id);
+  }
 }
 
 function endSession(errorKeyName = null) {
@@ -352,6 +365,7 @@ function bind() {
   $("transfer-panel").addEventListener("submit", submitTransfer);
   $("wrapup-notes").addEventListener("input", onNotes);
   $("wrapup-view").addEventListener("submit", finishWrapUp);
+  desk.bind();
   // Browsers let a page make sound only after a user gesture: the first click
   // or key press anywhere (e.g. after a reload that logged in by itself) unlocks the ring.
   for (const type of ["pointerdown", "keydown"]) {

@@ -25,6 +25,10 @@ export function initialState({ lang, auth }) {
     wrapUp: null, // {historyId, number, service, durationS, startedAt, until, notes, busy}
     history: [], // [{id, number, service, department, booth, startedAt, durationS, reason, by, notes}]
     transfer: { open: false, departmentId: "", note: "", busy: false },
+    docs: null, // the call's documents: see documents.js
+    viewer: null, // the open document: see viewer.js
+    face: null, // the call's face check: see facecheck.js
+    images: {}, // url -> {state, src}: blob: URLs of the call's images (images.js)
     notice: null, // {key, params, level: "info"|"warn"|"error", at}
   };
 }

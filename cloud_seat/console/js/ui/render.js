@@ -4,13 +4,16 @@
 import { endedKey, offerVisible } from "../events.js";
 import { clockDuration, number, secondsLeft, timeOfDay } from "../format.js";
 import { applyStatic, translate } from "../i18n.js";
+import { renderDocuments } from "./documents.js";
 import { $, attachStream, el, renderList, setAttr, setDisabled, setText, show } from "./dom.js";
+import { renderFace } from "./facecheck.js";
+import { renderViewer } from "./viewer.js";
 
 const NOTICE_MS = 5000;
 let lastLang = null;
 
 export function render(state) {
-  const t = (key, params) => translate(state.lang, key, params);
+  const t = (key, params, fallback) => translate(state.lang, key, params, fallback);
   if (state.lang !== lastLang) {
     lastLang = state.lang;
     document.documentElement.lang = state.lang;
@@ -28,8 +31,7 @@ export function render(state) {
   }
   renderHeader(state, t);
   renderStage(state, t);
-  renderQueue(state, t);
-  renderHistory(state, t);
+  renderSidebar(state, t);
   renderNotice(state, t);
   const ringing = offerVisible(state.offer, state.now) && !state.call;
   document.title = ringing ? `【${t("offer.title")}】${state.offer.ticket.number} · ${t("app.title")}`
@@ -192,6 +194,20 @@ function renderWrapUp(state, t) {
   setText($("wrapup-countdown"), state.agent.state === "wrap_up" || left > 0
     ? t("wrapup.remaining", { s: left }) : t("wrapup.remaining_unknown"));
   setDisabled($("btn-done"), wrapUp.busy);
+}
+
+/** In a call the sidebar holds the call's documents and face check; otherwise the queues. */
+function renderSidebar(state, t) {
+  const inCall = Boolean(state.call);
+  setAttr(document.querySelector(".workspace"), "data-call", inCall);
+  show($("queue-card"), !inCall);
+  show($("history-card"), !inCall);
+  renderDocuments(state, t);
+  renderFace(state, t);
+  renderViewer(state, t);
+  if (inCall) return;
+  renderQueue(state, t);
+  renderHistory(state, t);
 }
 
 function renderQueue(state, t) {
