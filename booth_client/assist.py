@@ -91,7 +91,7 @@ class AssistConfig:
     """Timers (seconds) and the retry budget. Tests shrink them instead of sleeping."""
 
     document_attempts: int = 3  # capture attempts per request, the first included
-    document_ready_s: float = 12.0  # instruction shown this long, then capture starts
+    document_ready_s: float = 20.0  # instruction shown this long, then capture starts
     document_retry_s: float = 3.0  # the reason of a failed attempt shown before the next
     document_result_s: float = 5.0  # "submitted" / "accepted" / "cancelled" shown
     document_failed_s: float = 15.0  # a failure shown (the resident may dismiss it)

@@ -197,7 +197,7 @@ def render_all(outdir: Path, size: tuple[int, int], lang: Lang = "zh",
     s.now = T0 + 323
     s.feed("document.requested", call_id="c1", request_id="req_1", kind="id_front",
            instruction="请把身份证人像面朝上放在高拍仪上")
-    clock[0] = T0 + 326  # 3 s of the 12 s countdown gone
+    clock[0] = T0 + 326  # 3 s of the 20 s countdown gone
     shot("document", s.engine.view(), frames)
     s._keep(s.engine.user_document_ready(s.now))
     s._keep(s.engine.capture_result(CaptureResult("req_1", 1, True), s.now))

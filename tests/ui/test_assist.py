@@ -29,11 +29,11 @@ def test_document_instruction_countdown_and_buttons(window: KioskWindow,
     assert screen.document.isVisible()
     assert find_label(window, "doc.kind").text() == "身份证人像面"
     assert find_label(window, "doc.instruction").text() == "请把身份证人像面朝上放在高拍仪上"
-    assert find_label(window, "doc.status").text() == "12 秒后自动拍摄"
+    assert find_label(window, "doc.status").text() == "20 秒后自动拍摄"
     assert screen.document.picture.kind == "id_front"
     runner.now += 5
     screen._tick()  # the call screen's one-second timer
-    assert find_label(window, "doc.status").text() == "7 秒后自动拍摄"
+    assert find_label(window, "doc.status").text() == "15 秒后自动拍摄"
     # the call goes on around it: agent, timer and hang-up stay
     assert find_label(window, "call.agent").text() == f"服务人员：{AGENT}"
     assert find_button(window, "call.hang_up").isVisible()
