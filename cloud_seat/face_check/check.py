@@ -140,8 +140,12 @@ class CheckRequest:
 
 @dataclass(frozen=True)
 class ErrorInfo:
+    """Why a check failed: ``code`` from :mod:`.errors` (or ``internal``), and
+    ``wire_code``, the nearest protocol §4 error code for the hub to send."""
+
     code: str
     message: str
+    wire_code: str = "internal"
 
     def to_json(self) -> dict[str, str]:
         return {"code": self.code, "message": self.message}
@@ -301,7 +305,8 @@ def run_check(req: CheckRequest, *, model: FaceModel | None = None,
               deadline: float | None = None) -> CheckResult:
     """Judge ``req``; never raises for bad input (see the module docstring).
 
-    ``model`` defaults to this process's :func:`~.model.default_model`; ``deadline``
+    ``model`` defaults to this process's :func:`~.model.default_model` (loaded on
+    first use, which the first check's ``elapsed_ms`` then includes); ``deadline``
     is a ``time.monotonic()`` instant after which the check stops between frames
     with the error ``timeout``.
     """
@@ -309,12 +314,11 @@ def run_check(req: CheckRequest, *, model: FaceModel | None = None,
     name, version = DlibModel.name, "?"
     try:
         if model is None:
-            model = default_model()
-            started = time.perf_counter()  # elapsed_ms is the check's, not the model's load
+            model = default_model(load=False)  # loads on first use: bad input never waits
         name, version = model.name, model.version
         return _judge(req, model, deadline, started)
     except FaceCheckError as exc:
-        error = ErrorInfo(exc.code, exc.message)
+        error = ErrorInfo(exc.code, exc.message, exc.wire_code)
     except Exception as exc:  # a worker must survive every request; the log keeps the bug
         log.exception("face check failed unexpectedly")
         error = ErrorInfo("internal", f"{type(exc).__name__}: {exc}"[:500])

@@ -26,12 +26,14 @@ Why these limits:
   past ~30° and the generic-model pose is itself only good to a few degrees, so
   the gate is generous; liveness turns are measured separately.
 * ``sharpness``: measured on the face only (a sharp background must not hide a
-  blurred face), at a fixed 128 px so that the value does not depend on the face's
-  size. On the face_recognition test photos (JPEG q80) a sharp face measures
-  100-650; a Gaussian blur of σ ≈ 1 px at that size 45-90 (still matched well),
-  σ ≈ 2 px 13-25, σ ≈ 3 px 6-12. The limit 20 rejects the clearly blurred and
-  leaves ordinary webcam softness alone. Sensor noise in a dark room raises the
-  value, so dim, noisy frames can pass this gate: light is the booth's job.
+  blurred face), scaled to 128 px high so that faces of the sizes that pass
+  ``face_size`` measure alike (smaller faces are upscaled to 128 px and measure
+  lower: they do hold less detail). On the face_recognition test photos (JPEG
+  q80) a sharp face measures 100-650; a Gaussian blur of σ ≈ 1 px at that size
+  45-90 (still matched well), σ ≈ 2 px 13-25, σ ≈ 3 px 6-12. The limit 20
+  rejects the clearly blurred and leaves ordinary webcam softness alone. Sensor
+  noise in a dark room raises the value, so dim, noisy frames can pass this
+  gate: light is the booth's job.
 """
 
 from __future__ import annotations

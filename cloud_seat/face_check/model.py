@@ -233,10 +233,11 @@ _default: DlibModel | None = None
 _default_lock = threading.Lock()
 
 
-def default_model() -> DlibModel:
-    """This process's one :class:`DlibModel`, loaded on the first call."""
+def default_model(*, load: bool = True) -> DlibModel:
+    """This process's one :class:`DlibModel`; loaded now unless ``load`` is false (then
+    on its first use, so that a request that fails on bad input never loads it)."""
     global _default
     with _default_lock:
         if _default is None:
             _default = DlibModel()
-    return _default.load()
+    return _default.load() if load else _default

@@ -11,14 +11,15 @@ around it:
   tells the agent to retry), so a burst cannot pile up unbounded work and memory.
 * **A timeout.** :meth:`FaceCheckPool.check` raises
   :class:`~.errors.CheckTimeout` ``timeout_s`` after it was called, waiting
-  included. A check that has not started is dropped. A running one is told the
-  same deadline (``time.monotonic()``, one clock for all processes on Linux) and
-  stops itself between frames; a worker still busy ``stuck_grace_s`` after the
-  deadline is stuck (inside dlib, say) and is killed, and the executor replaced.
-  Checks that were running on the other workers of the killed executor are run
-  once more on the new one (checks are pure, so that is safe), as are checks
-  whose worker died (``BrokenProcessPool``); a second death is
-  :class:`~.errors.WorkerCrashed`.
+  included. Checks wait for an idle worker in the event loop, not in the
+  executor's queue, so one that never got a worker is simply dropped. A running
+  one is told the same deadline (``time.monotonic()``, one clock for all
+  processes on Linux) and stops itself between frames; a worker still busy
+  ``stuck_grace_s`` after the deadline is stuck (inside dlib, say) and is
+  killed, and the executor replaced. Checks that were running on the other
+  workers of the killed executor are run once more on the new one (checks are
+  pure, so that is safe), as are checks whose worker died
+  (``BrokenProcessPool``); a second death is :class:`~.errors.WorkerCrashed`.
 * **An event loop that stays responsive.** Nothing blocks: submission, the
   (de)pickling of requests and results, and joining workers on close happen in
   the executor's or ``asyncio.to_thread``'s threads.
@@ -145,6 +146,7 @@ class FaceCheckPool:
         self._admitted = 0
         self._closed = False
         self._reapers: set[asyncio.Task[None]] = set()
+        self._slots = asyncio.Semaphore(workers)
         self.replaced = 0  # executors killed and replaced (stuck or crashed workers)
 
     @property
@@ -192,16 +194,35 @@ class FaceCheckPool:
         finally:
             self._admitted -= 1
 
+    async def _slot(self, deadline: float) -> None:
+        """Wait for an idle worker. Checks wait here, in the event loop, and not in the
+        executor's own queue: there they could no longer be cancelled, and a check
+        queued behind a stuck one would look stuck itself."""
+        try:
+            async with asyncio.timeout_at(self._loop_deadline(deadline)):
+                await self._slots.acquire()
+        except TimeoutError:
+            raise CheckTimeout(
+                f"no face check worker became free within {self.timeout_s:g} s") from None
+        if self._closed:
+            self._slots.release()
+            raise PoolClosed("the face check pool was closed")
+
     async def _run(self, req: CheckRequest, deadline: float) -> CheckResult:
+        loop = asyncio.get_running_loop()
         for attempt in (1, 2):
-            if self._closed:
-                raise PoolClosed("the face check pool is closed")
-            executor = self._ensure()
+            await self._slot(deadline)
             try:
+                executor = self._ensure()
                 fut = executor.submit(_call, self._fn, req, deadline)
-            except (BrokenProcessPool, RuntimeError):
+            except (BrokenProcessPool, RuntimeError) as exc:
+                self._slots.release()
+                if self._closed:
+                    raise PoolClosed("the face check pool was closed") from exc
                 self._replace(executor)
                 continue
+            # The worker is busy until its future is done (answered, or killed).
+            fut.add_done_callback(lambda _f: loop.call_soon_threadsafe(self._slots.release))
             try:
                 return await self._await(fut, executor, deadline)
             except BrokenProcessPool as exc:
@@ -221,18 +242,18 @@ class FaceCheckPool:
                 return await asyncio.shield(waiter)
         except TimeoutError:
             waiter.add_done_callback(_consume)
-            if not fut.cancel():  # already running: it stops itself or is stuck
-                task = asyncio.create_task(self._reap_if_stuck(fut, executor))
-                self._reapers.add(task)
-                task.add_done_callback(self._reapers.discard)
+            # Running (submitted only to an idle worker): it stops itself at the
+            # deadline, or is stuck.
+            task = asyncio.create_task(self._reap_if_stuck(fut, executor))
+            self._reapers.add(task)
+            task.add_done_callback(self._reapers.discard)
             raise CheckTimeout(f"face check took longer than {self.timeout_s:g} s") from None
         except asyncio.CancelledError:
+            waiter.add_done_callback(_consume)
             current = asyncio.current_task()
             if waiter.cancelled() and current is not None and not current.cancelling():
-                # Not our caller cancelling us: close() cancelled the waiting check.
+                # Not our caller cancelling us: close() cancelled the check.
                 raise PoolClosed("the face check pool was closed") from None
-            waiter.add_done_callback(_consume)
-            fut.cancel()
             raise
 
     @staticmethod
@@ -242,12 +263,7 @@ class FaceCheckPool:
 
     async def _reap_if_stuck(self, fut: Future[CheckResult],
                              executor: ProcessPoolExecutor) -> None:
-        try:
-            await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(fut)), self._grace)
-        except TimeoutError:
-            pass
-        except Exception:  # it ended, badly (a dead worker): not stuck, nothing to kill
-            return
+        await asyncio.sleep(self._grace)
         if not fut.done():
             log.warning("face check worker stuck past its deadline; killing it")
             self._replace(executor)
@@ -258,6 +274,8 @@ class FaceCheckPool:
         self._closed = True
         for task in list(self._reapers):
             task.cancel()
+        for _ in range(self.workers + self.max_pending):
+            self._slots.release()  # wake the waiting checks: they see the pool closed
         executor, self._executor = self._executor, None
         if executor is None:
             return

@@ -10,6 +10,7 @@ the lower lip and the chin (1.0: mouth aspect ratio ~0.41).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from numpy.typing import NDArray
@@ -101,4 +102,70 @@ def flat_tilt(marks2d: NDArray[np.float64], degrees: float) -> NDArray[np.float6
     centre_x = float(marks2d[:, 0].mean())
     out = marks2d.copy()
     out[:, 0] = centre_x + (out[:, 0] - centre_x) * math.cos(math.radians(degrees))
+    return out
+
+
+# ----------------------------------------------------------------------------- series
+
+Motion = Callable[[float], dict[str, float]]
+"""Seconds since the step began -> keyword arguments: yaw, pitch, roll, eye_open, mouth_open."""
+
+
+def still(t: float) -> dict[str, float]:
+    return {}
+
+
+def blink(t: float, at: float = 0.8, length: float = 0.4) -> dict[str, float]:
+    return {"eye_open": 0.15 if at <= t < at + length else 1.0}
+
+
+def _ramp(t: float, start: float, peak: float, hold: float, end: float) -> float:
+    if t < start or t >= end:
+        return 0.0
+    if t < peak:
+        return (t - start) / (peak - start)
+    if t < hold:
+        return 1.0
+    return 1.0 - (t - hold) / (end - hold)
+
+
+def turn(deg: float) -> Motion:
+    """Turn ``deg`` degrees (yaw; > 0 is the resident's left) and back."""
+    return lambda t: {"yaw": deg * _ramp(t, 0.4, 1.2, 2.0, 2.8)}
+
+
+def nod(deg: float) -> Motion:
+    return lambda t: {"pitch": deg * _ramp(t, 0.4, 1.2, 2.0, 2.8)}
+
+
+def open_mouth(amount: float = 1.0) -> Motion:
+    return lambda t: {"mouth_open": amount * _ramp(t, 0.3, 0.9, 1.8, 2.4)}
+
+
+def delayed(motion: Motion, seconds: float) -> Motion:
+    return lambda t: motion(t - seconds) if t >= seconds else {}
+
+
+def face_at(*, yaw: float = 0.0, pitch: float = 0.0, roll: float = 0.0, eye_open: float = 1.0,
+            mouth_open: float = 0.0, eye_span_px: float = 100.0) -> NDArray[np.float64]:
+    return project(template(eye_open, mouth_open), yaw=yaw, pitch=pitch, roll=roll,
+                   eye_span_px=eye_span_px)
+
+
+def series(plan: Sequence[tuple[str, float, Motion]], *, fps: float = 5.0, jitter: float = 0.4,
+           seed: int = 0) -> list[tuple[int, str, NDArray[np.float64]]]:
+    """Frames ``(t_ms, step, landmarks)`` for steps shown one after another: each
+    ``(step, seconds, motion)``. ``jitter`` (pixels, Gaussian) imitates the landmark
+    noise of a real camera; 0 gives exact repeats for a still face."""
+    rng = np.random.default_rng(seed)
+    out = []
+    t0 = 0.0
+    for step, seconds, motion in plan:
+        for k in range(int(round(seconds * fps))):
+            t = k / fps
+            marks = face_at(**motion(t))
+            if jitter:
+                marks = marks + rng.normal(0, jitter, marks.shape)
+            out.append((int(round((t0 + t) * 1000)), step, marks))
+        t0 += seconds
     return out
