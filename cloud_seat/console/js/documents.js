@@ -78,14 +78,14 @@ export function onRequested(draft, data, now) {
 }
 
 export function onStatus(draft, data, now) {
-  const docs = forCall(draft, data.call_id);
+  let docs = forCall(draft, data.call_id);
   if (!docs) return draft;
   if (!docs.requests.some((r) => r.requestId === data.request_id)) {
     // a request made before a reload of the page: show it all the same
-    docs.requests = [...docs.requests, {
+    docs = { ...docs, requests: [...docs.requests, {
       requestId: data.request_id, kind: null, instruction: null, state: "requested", code: null,
       message: null, rescan: false, documentId: null, at: now,
-    }];
+    }] };
   }
   draft.docs = withRequest(docs, data.request_id, {
     state: data.state, code: data.code ?? null, message: data.message ?? null, at: now,
