@@ -10,6 +10,7 @@ from pathlib import Path
 from aiohttp import web
 
 from signaling.api import THROTTLE_KEY, error_middleware, routes
+from signaling.api_assist import assist_routes
 from signaling.api_documents import document_routes
 from signaling.config import Settings
 from signaling.hub import Hub
@@ -64,6 +65,7 @@ def make_app(settings: Settings, *, seed: bool = True) -> web.Application:
     app.router.add_get("/ws", ws_handler)
     app.router.add_routes(routes)
     app.router.add_routes(document_routes)
+    app.router.add_routes(assist_routes)
     _add_console(app)
     return app
 

@@ -25,6 +25,7 @@ from typing import Any, Protocol
 
 from signaling import protocol as p
 from signaling import queue as q
+from signaling.assist import AssistDesk
 from signaling.bus import InProcessBus, address
 from signaling.calls import Call, CallBook, CallConflict, CallError, CallNotFound, NotAParty
 from signaling.config import Settings
@@ -112,9 +113,15 @@ class Hub:
         self.documents = DocumentDesk(self, self.files)
         # Feature handlers (documents, face checks) beside the core table below.
         self.faces = FaceDesk(self, face_judge or (lambda: default_judge(settings)))
+        self.assist = AssistDesk(self)
         self.features: dict[str, Handler] = {**self.documents.handlers,
-                                             **self.faces.handlers}
-        self.call_end_hooks: list[Callable[[Call], Awaitable[None]]] = [self.faces.call_ended]
+                                             **self.faces.handlers,
+                                             **self.assist.handlers}
+        # Feature relays on the lock-free path (no lock, no store on the steady path).
+        self.relays: dict[str, Handler] = dict(self.assist.relays)
+        self.call_end_hooks: list[Callable[[Call], Awaitable[None]]] = [
+            self.faces.call_ended, self.assist.call_ended]
+        self.welcome_hooks: list[Callable[[Session], Awaitable[None]]] = [self.assist.welcomed]
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -397,6 +404,11 @@ class Hub:
             call = self.calls.of("agent", sid)
             if call is not None:  # a reloaded console needs the call to answer the next offer
                 self.push("agent", sid, "call.start", self._call_start_for(call, "agent"))
+        for hook in self.welcome_hooks:
+            try:
+                await hook(session)
+            except Exception:  # a feature's state must not stop the client's welcome
+                log.exception("welcome hook failed for %s:%s", kind, sid)
 
     async def disconnected(self, session: Session, conn_seq: int) -> None:
         """A connection closed; hold the session for the grace period."""
@@ -468,9 +480,13 @@ class Hub:
         if session.kind not in roles:
             raise _err(p.ErrorCode.FORBIDDEN, f"a {session.kind} may not send {frame.type}")
         core = self._handlers.get(frame.type)
+        relay = self.relays.get(frame.type)
         try:
             if frame.type in _LOCK_FREE and core is not None:
                 await core(self, session, conn, frame)
+                return
+            if relay is not None:
+                await relay(session, conn, frame)
                 return
             async with self.lock:
                 # a frame queued behind a revocation or a takeover must not act
