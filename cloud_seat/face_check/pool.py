@@ -40,7 +40,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing.process import BaseProcess
-from typing import Literal
+from typing import Any, Literal
 
 from cloud_seat.face_check.check import CheckRequest, CheckResult, run_check
 from cloud_seat.face_check.errors import (
@@ -173,13 +173,34 @@ class FaceCheckPool:
         _kill_workers(executor)
 
     async def start(self) -> None:
-        """Start the workers and load their models now (optional; the first check would)."""
+        """Start every worker and load its model now, rather than on the first checks
+        (optional). Raises :class:`PoolClosed`, or :class:`CheckTimeout` when the
+        workers are not up within ``timeout_s``."""
         if self._closed:
             raise PoolClosed("the face check pool is closed")
-        executor = self._ensure()
-        futures = [asyncio.wrap_future(executor.submit(time.sleep, 0.05))
-                   for _ in range(self.workers)]
-        await asyncio.gather(*futures)
+        deadline = time.monotonic() + self.timeout_s
+        loop = asyncio.get_running_loop()
+
+        async def warm() -> None:
+            await self._slot(deadline)
+            fut = self._ensure().submit(time.sleep, 0.2)  # long enough to spread out
+            fut.add_done_callback(self._releaser(loop))
+            async with asyncio.timeout_at(self._loop_deadline(deadline)):
+                await asyncio.wrap_future(fut)
+
+        try:
+            await asyncio.gather(*(warm() for _ in range(self.workers)))
+        except TimeoutError:
+            raise CheckTimeout("the face check workers did not start in time") from None
+
+    def _releaser(self, loop: asyncio.AbstractEventLoop) -> Callable[[Future[Any]], None]:
+        """A done-callback (run in the executor's thread) that frees a worker slot."""
+
+        def release(_fut: Future[Any]) -> None:
+            with contextlib.suppress(RuntimeError):  # the loop is gone: nobody waits
+                loop.call_soon_threadsafe(self._slots.release)
+
+        return release
 
     async def check(self, req: CheckRequest) -> CheckResult:
         """Run ``req`` in a worker. Raises :class:`PoolBusy`, :class:`CheckTimeout`,
@@ -222,7 +243,7 @@ class FaceCheckPool:
                 self._replace(executor)
                 continue
             # The worker is busy until its future is done (answered, or killed).
-            fut.add_done_callback(lambda _f: loop.call_soon_threadsafe(self._slots.release))
+            fut.add_done_callback(self._releaser(loop))
             try:
                 return await self._await(fut, executor, deadline)
             except BrokenProcessPool as exc:
