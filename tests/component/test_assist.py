@@ -8,6 +8,7 @@ import hashlib
 import io
 import json
 import stat
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -574,3 +575,35 @@ async def test_wrong_calls_are_not_found_or_forbidden(env: HubEnv) -> None:
     await other.agent.send("assist.pointer", {"call_id": other.call_id, **pointer})
     assert (await other.booth.expect("assist.pointer"))["data"]["call_id"] == other.call_id
     assert not [e for e in c.booth.events if e["type"].startswith("assist.")]
+
+
+async def test_consent_and_open_forms_survive_a_hub_restart(tmp_path: Path) -> None:
+    env = await HubEnv(tmp_path / "var", resume_grace_s=10.0).start()
+    try:
+        c = await _call(env)
+        form_id = await _push(c)
+        await _consent(c, "screen", True)
+        await _consent(c, "control", True)
+        sessions = c.booth.welcome["session_id"], c.agent.welcome["session_id"]
+        await env.stop_server()  # the hub process goes away
+
+        await env.start()
+        booth = await env.connect()
+        assert (await booth.hello(c.booth_token, resume=sessions[0]))["data"]["restored"][
+            "call_id"] == c.call_id
+        agent = await env.connect()
+        await agent.hello(c.agent_token, resume=sessions[1])
+        assert (await booth.expect("assist.form"))["data"]["form_id"] == form_id
+        granted = {(await agent.expect("assist.consent", scope=s))["data"]["granted"]
+                   for s in ("screen", "control")}
+        assert granted == {True}
+        tap = {"call_id": c.call_id, "action": "tap", "x": 0.5, "y": 0.5}
+        assert (await agent.request("assist.control", tap))["type"] == "ok"
+        assert (await booth.expect("assist.control"))["data"] == tap
+        status, _ = await _submit(env, c.booth_token, c.call_id, form_id, _body())
+        assert status == 201
+        assert (await agent.expect("assist.form.submitted"))["data"]["form_id"] == form_id
+        verdict = await env.call("GET", "/api/admin/audit/verify", token=env.admin_token)
+        assert verdict["ok"] is True
+    finally:
+        await env.stop()
