@@ -4,9 +4,10 @@ Two sources:
 
 * **Card** (``portrait_from_card``): a scan or document-camera photo of the ID
   card's front. The printed portrait is small (about 26 × 32 mm on a resident ID
-  card: a ~200 px face at 300 dpi, ~70 px at 100 dpi), so the detector runs on the
-  image as it is and, when that finds nothing, on the image upsampled once
-  (faces from ~40 px). A card scanned upside down or sideways is tried in the
+  card: a ~200 px face at 300 dpi, ~70 px at 100 dpi), so the detector runs on a
+  700 px copy first (cheap, and enough for a 300-dpi scan), then on the image as
+  it is and, when that finds nothing, on the image upsampled once (faces from
+  ~40 px). A card scanned upside down or sideways is tried in the
   other three orientations before giving up with :class:`~.errors.NoFaceOnId`.
   Faces smaller than half the largest are ignored (ghost images, patterns);
   two or more left is :class:`~.errors.ManyFacesOnId`.
@@ -46,6 +47,7 @@ CHIP_UPSCALE: Final = 3.0
 CROP_MARGIN: Final = 0.6
 CROP_FACE_PX: Final = 200
 GHOST_FRACTION: Final = 0.5
+COARSE_SIDE: Final = 700
 
 
 @dataclass(frozen=True, eq=False)
@@ -69,13 +71,23 @@ def _resize(image: RGBImage, factor: float) -> RGBImage:
     return np.ascontiguousarray(cv2.resize(image, size, interpolation=interp), dtype=np.uint8)
 
 
-def _faces(model: FaceModel, image: RGBImage) -> list[Box]:
-    """Faces at native scale, else with one upsampling; ghosts (< half the largest) dropped."""
-    for upsample in (0, 1):
-        boxes = model.locate(image, upsample=upsample)
+def _faces(model: FaceModel, image: RGBImage, *, coarse: bool = False) -> list[Box]:
+    """Faces, in ``image``'s pixels; ghosts (< half the largest face) dropped.
+
+    Tried from cheap to costly until something is found: with ``coarse``, on a copy
+    scaled so its longer side is 700 px (a 300-dpi card's portrait is then still
+    ~110 px, and detection ~3× cheaper); then as it is; then upsampled once."""
+    tries: list[tuple[float, int]] = [(1.0, 0), (1.0, 1)]
+    longest = max(image.shape[:2])
+    if coarse and longest > COARSE_SIDE * 1.2:
+        tries.insert(0, (COARSE_SIDE / longest, 0))
+    for scale, upsample in tries:
+        boxes = model.locate(_resize(image, scale), upsample=upsample)
         if boxes:
             largest = max(b.height for b in boxes)
-            return [b for b in boxes if b.height >= GHOST_FRACTION * largest]
+            kept = [b for b in boxes if b.height >= GHOST_FRACTION * largest]
+            h, w = image.shape[:2]
+            return [b.scaled(1.0 / scale).clipped(w, h) for b in kept]
     return []
 
 
@@ -118,7 +130,7 @@ def portrait_from_card(model: FaceModel, image: RGBImage, *, jitters: int = 3) -
     scale = min(1.0, CARD_MAX_SIDE / max(h, w))
     work = _resize(image, scale)
     for k in (0, 2, 1, 3):  # upright first, then upside down, then sideways
-        boxes = _faces(model, np.ascontiguousarray(np.rot90(work, k)))
+        boxes = _faces(model, np.ascontiguousarray(np.rot90(work, k)), coarse=True)
         if not boxes:
             continue
         if len(boxes) > 1:

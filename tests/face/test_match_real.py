@@ -102,3 +102,13 @@ def test_a_card_with_two_portraits(model: DlibModel) -> None:
     result = run_check(CheckRequest(cv2.imencode(".jpg", image)[1].tobytes(),
                                     frames("obama3.jpg", 1)))
     assert result.error is not None and result.error.code == "id_many_faces"
+
+
+@pytest.mark.parametrize("dpi", [150, 100])
+def test_a_low_resolution_card_still_gives_the_portrait(model: DlibModel, dpi: int) -> None:
+    reference = read_portrait(model, assets.id_card("obama.jpg"))
+    low = read_portrait(model, assets.id_card("obama.jpg", dpi=dpi))
+    other = read_portrait(model, assets.id_card("biden.jpg", dpi=dpi))
+    assert low.box.height < 100  # small enough to need the full-size or upsampled pass
+    assert float(np.linalg.norm(low.encoding - reference.encoding)) < 0.45
+    assert float(np.linalg.norm(other.encoding - reference.encoding)) > 0.6
