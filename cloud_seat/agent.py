@@ -439,7 +439,8 @@ class HeadlessAgent:
         return True
 
     async def download_document(self, document_id: str) -> bytes | None:
-        """Fetch a document with the session token and check its SHA-256 and size.
+        """Fetch a document (one of :attr:`documents`) with the session token and check
+        its SHA-256 and size.
 
         Emits ``document.downloaded`` (and writes ``save_dir/<document_id>.<ext>``,
         0600) or ``document.download_failed``; returns the bytes or None.
@@ -829,6 +830,8 @@ class HeadlessAgent:
             old = p.CallEnded(call_id=self._call.stats.call_id, reason="superseded", by="hub")
             await self._on_call_ended(old)
         now = time.time()
+        self._asked_at.clear()  # request ids are per call; keep the seat's memory bounded
+        self._rescanned.clear()
         stats = CallStats(data.call_id, data.ticket_id, now, peer_name=data.peer.name)
         self.calls[data.call_id] = stats
         call = _Call(stats, list(data.ice_servers))
