@@ -261,8 +261,9 @@ def _judge(req: CheckRequest, model: FaceModel, deadline: float | None,
     if all(f.faces == 0 for f in frames):
         # Nothing at the normal scale: look once, harder, for a face too small to pass,
         # so that the resident hears "come closer" rather than "no face".
-        baseline = [i for i, f in enumerate(req.frames) if f.step == BASELINE]
-        middle = (baseline or list(range(len(frames))))[len(baseline or frames) // 2]
+        looked = [i for i, f in enumerate(req.frames) if f.step == BASELINE]
+        looked = looked or list(range(len(frames)))
+        middle = looked[len(looked) // 2]
         image = decode_image(req.frames[middle].data, what=f"frame {middle}")
         frames[middle] = analyse_frame(model, image, req.gate_limits, index=middle, upsample=1)
     liveness: LivenessResult | None = None
