@@ -327,7 +327,10 @@ class AssistDesk:
 
     async def call_ended(self, call: Call) -> None:
         """Drop the call's assist state; its unsigned forms are cancelled."""
-        self.calls.pop(call.call_id, None)
+        st = self.calls.pop(call.call_id, None)
+        if st is not None and st.forms is not None and \
+                not any(f.state == "pushed" for f in st.forms.values()):
+            return  # the forms this node knows are all of the call's: none is open
         if not await self.hub.store.call_forms(call.call_id, states=("pushed",)):
             return
         cancelled = await self.hub.store.cancel_open_forms(call.call_id)
