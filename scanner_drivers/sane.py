@@ -129,6 +129,14 @@ class SaneDriver:
                 proc.kill()
             await proc.wait()
             raise ScanTimeout(f"scanimage took over {timeout_s:g} s", device=device) from None
+        except asyncio.CancelledError:
+            # The caller gave up (e.g. the call ended mid-scan): an orphaned scanimage
+            # would hold the device, so it goes too.
+            with contextlib.suppress(ProcessLookupError):
+                proc.kill()
+            with contextlib.suppress(Exception):
+                await asyncio.shield(proc.wait())
+            raise
         assert proc.returncode is not None
         return proc.returncode, out, err.decode(errors="replace")
 
@@ -213,7 +221,8 @@ class SaneDriver:
         rc, out, err = await self._run(argv, options.timeout_s, device)
         if rc != 0:
             raise error_from_stderr(err, device=device)
-        return self._page(_decode(out, device), device, options, 0)
+        image = await asyncio.to_thread(_decode, out, device)
+        return self._page(image, device, options, 0)
 
     async def capture_pages(self, options: CaptureOptions | None = None) -> list[ScanPage]:
         options = options or CaptureOptions()
@@ -234,7 +243,8 @@ class SaneDriver:
             files = sorted(Path(tmp).glob("page-*.pnm"))
             if not files:  # scanimage exits 0 when the feeder is empty from the start
                 raise NoDocuments("Document feeder out of documents", device=device)
-            images = [_decode(f.read_bytes(), device) for f in files]
+            images = await asyncio.to_thread(
+                lambda: [_decode(f.read_bytes(), device) for f in files])
         return [self._page(im, device, options, i) for i, im in enumerate(images)]
 
     def _page(self, image: Image, device: str, options: CaptureOptions, index: int) -> ScanPage:

@@ -10,6 +10,7 @@ UVC driver without a camera.
 
 from __future__ import annotations
 
+import asyncio
 import math
 from collections.abc import Iterator
 from typing import Literal, get_args
@@ -222,18 +223,18 @@ class SyntheticDriver:
             if self._fed >= self._sheets:
                 raise NoDocuments("synthetic feeder is empty", device=self._document)
             self._fed += 1
-        return self._page(options, 0)
+        return await asyncio.to_thread(self._page, options, 0)  # rendering takes ~25 ms
 
     async def capture_pages(self, options: CaptureOptions | None = None) -> list[ScanPage]:
         options = options or CaptureOptions()
         if options.source == "flatbed":
-            return [self._page(options, 0)]
+            return [await asyncio.to_thread(self._page, options, 0)]
         left = self._sheets - self._fed
         if left <= 0:
             raise NoDocuments("synthetic feeder is empty", device=self._document)
         n = min(left, options.max_pages or left)
         self._fed += n
-        return [self._page(options, i) for i in range(n)]
+        return await asyncio.to_thread(lambda: [self._page(options, i) for i in range(n)])
 
     async def close(self) -> None:
         pass

@@ -154,6 +154,30 @@ async def test_timeout_kills_the_scan(scanner: SaneDriver) -> None:
     assert (await scanner.capture(opts())).image.size > 0
 
 
+async def test_cancelled_capture_kills_scanimage(scanner: SaneDriver) -> None:
+    """A booth whose call ends mid-scan cancels the capture: no scanimage may be left
+    holding the device."""
+    import asyncio
+    import subprocess
+
+    slow = {"read-delay": "yes", "read-delay-duration": "200000"}
+    task = asyncio.create_task(scanner.capture(opts(dpi=600, timeout_s=30,
+                                                    backend_options=slow)))
+    await asyncio.sleep(1.0)
+
+    def running() -> list[str]:
+        out = subprocess.run(["pgrep", "-f", "scanimage.*read-delay"], capture_output=True,
+                             text=True)
+        return out.stdout.split()
+
+    assert running(), "the slow scan should be under way"
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert running() == []
+    assert (await scanner.capture(opts())).image.size > 0
+
+
 async def test_unknown_device(sane_env: dict[str, str]) -> None:
     driver = SaneDriver("nosuchbackend:0", env=sane_env)
     with pytest.raises(NoDevice):
