@@ -182,6 +182,9 @@ class FaceDesk:
 
     async def _on_submit(self, session: Session, conn: Conn, frame: p.Frame) -> None:
         data = p.parse_data(frame, p.FaceCheckSubmit)
+        if data.check_id not in self.open and await self._resubmitted(session, conn, frame,
+                                                                        data):
+            return
         item = self._open_for(data.check_id, "booth", session.subject_id)
         if item.call_id != data.call_id:
             raise p.ProtocolError(p.ErrorCode.NOT_FOUND, "that check is not of this call")
@@ -196,6 +199,27 @@ class FaceDesk:
                                    item.check_id, {"frames": len(stored)})
         item.task = asyncio.create_task(self._judge_and_report(item),
                                         name=f"face-judge-{item.check_id}")
+
+    async def _resubmitted(self, session: Session, conn: Conn, frame: p.Frame,
+                           data: p.FaceCheckSubmit) -> bool:
+        """A booth that lost its connection right after submitting sends the submit again
+        on resume: answer with where the check stands instead of an error."""
+        try:
+            rec = await self.hub.store.get_face_check(data.check_id)
+        except store_errors.NotFound:
+            return False
+        if rec.booth_id != session.subject_id or rec.call_id != data.call_id:
+            return False
+        state = {"judging": "judging", "judged": "done", "failed": "done",
+                 "decided": "decided", "cancelled": "cancelled"}.get(rec.state)
+        if state is None:
+            return False
+        hint = None
+        if rec.state in ("judged", "failed") and not rec.passed:
+            state, hint = "retry", "error" if rec.state == "failed" else "liveness"
+        self.hub.reply(conn, frame, "face.check.status", p.FaceCheckStatus(
+            call_id=rec.call_id, check_id=rec.id, state=state, hint=hint))
+        return True
 
     async def _on_decide(self, session: Session, conn: Conn, frame: p.Frame) -> None:
         data = p.parse_data(frame, p.FaceCheckDecide)

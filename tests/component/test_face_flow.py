@@ -111,6 +111,11 @@ async def test_face_check_flow(env: HubEnv) -> None:
     assert (await c.agent.expect("face.check.status"))["data"]["state"] == "judging"
     result = (await c.agent.expect("face.check.result"))["data"]
     assert result["band"] == "match" and result["passed"] and result["state"] == "judged"
+    # a booth that lost the reply submits again on resume: it is told where things stand
+    again = await c.booth.request("face.check.submit", {"call_id": c.call_id,
+                                                        "check_id": d["check_id"], "frames": 4})
+    assert again["type"] == "face.check.status" and again["data"]["state"] == "done"
+    assert len(judge.jobs) == 1, "judged once"
     assert result["portrait_url"] and result["live_url"]
     assert (await c.booth.expect("face.check.status"))["data"]["state"] == "done"
     job = judge.jobs[0]
