@@ -278,7 +278,7 @@ async def test_documents_viewer_rescan_and_face_check_in_the_console(
     await expect(page.locator("#queue-card")).to_be_hidden()
     await expect(page.locator("#doc-empty")).to_be_visible()
     await expect(page.locator("#face-none")).to_be_visible()  # no ID card yet
-    await expect(page.locator("#btn-face-start")).to_be_disabled()
+    await expect(page.locator("#btn-face-start")).to_be_hidden()
 
     # -- ask for the ID card; the booth's progress shows as it comes
     await page.click("[data-testid=doc-request-id_front]")
@@ -391,6 +391,18 @@ async def test_documents_viewer_rescan_and_face_check_in_the_console(
     await expect(page.locator("#viewer-review")).to_have_text("已通过")
     await expect(page.locator("#btn-doc-accept")).to_be_disabled()
     await page.click("#viewer-close")
+
+    # -- the failed request: ask again, then put the next failure away
+    await failed.locator("button[data-action=again]").click()
+    again = await booth.next("document.requested", kind="id_back")
+    assert again["request_id"] != back["request_id"] and again["instruction"] == back["instruction"]
+    await expect(failed).to_have_count(0)
+    retry = page.locator(f"#doc-requests li[data-request-id='{again['request_id']}']")
+    await expect(retry).to_contain_text("等待群众放置材料")
+    await booth.status(again["request_id"], "failed", "cancelled")
+    await expect(retry).to_contain_text("拍摄失败：群众取消了拍摄")
+    await retry.locator("button[data-action=dismiss]").click()
+    await expect(page.locator("#doc-requests")).to_be_hidden()
 
     # -- the face check, on the accepted ID card
     options = page.locator("#face-document option")

@@ -97,6 +97,18 @@ export class Desk {
     }
   }
 
+  /** A failed request: ask again for the same kind and instruction, or put it away. */
+  async requestAction(requestId, action) {
+    const current = this.store.get().docs;
+    const failed = current && current.requests.find((r) => r.requestId === requestId);
+    if (!failed) return;
+    this.update((d) => docs.dismissRequest(d, requestId));
+    if (action === "again" && failed.kind) {
+      this.update((d) => { if (d.docs) d.docs = { ...d.docs, instruction: failed.instruction || "" }; });
+      await this.requestDocument(failed.kind);
+    }
+  }
+
   setInstruction(text) {
     this.update((d) => { if (d.docs) d.docs = { ...d.docs, instruction: text.slice(0, docs.MAX_TEXT) }; });
   }
@@ -248,6 +260,11 @@ export class Desk {
       if (btn) this.requestDocument(btn.dataset.kind);
     });
     $("doc-instruction").addEventListener("input", (e) => this.setInstruction(e.target.value));
+    $("doc-requests").addEventListener("click", (e) => {
+      const btn = e.target.closest("button[data-action]");
+      const row = e.target.closest("[data-request-id]");
+      if (btn && row) this.requestAction(row.dataset.requestId, btn.dataset.action);
+    });
     $("doc-strip").addEventListener("click", (e) => {
       const tile = e.target.closest("[data-document-id]");
       if (tile) this.openViewer(tile.dataset.documentId);

@@ -154,6 +154,13 @@ export function onListed(draft, callId, documents) {
   return draft;
 }
 
+/** The agent puts a failed request away (or asks again, which makes a new request). */
+export function dismissRequest(draft, requestId) {
+  if (!draft.docs) return draft;
+  draft.docs = { ...draft.docs, requests: draft.docs.requests.filter((r) => r.requestId !== requestId) };
+  return draft;
+}
+
 /** Requests still waiting for a document (the ones whose progress the panel shows). */
 export function openRequests(docs) {
   return docs ? docs.requests.filter((r) => r.state !== "done") : [];

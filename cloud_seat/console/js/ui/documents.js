@@ -31,7 +31,12 @@ export function renderDocuments(state, t) {
     "data-request-id": r.requestId, "data-state": r.state, "data-code": r.code,
   },
   el("span", { className: "req-kind", text: r.kind ? t(`docs.kind.${r.kind}`) : t("docs.kind.unknown") }),
-  el("span", { className: "req-state", text: requestText(r, t) }))));
+  el("span", { className: "req-state", text: requestText(r, t), title: r.message || "" }),
+  r.state === "failed" ? el("span", { className: "req-actions" },
+    r.kind ? el("button", { type: "button", className: "btn btn-link", "data-action": "again",
+      text: t("docs.request.again") }) : null,
+    el("button", { type: "button", className: "btn btn-link", "data-action": "dismiss",
+      "aria-label": t("docs.request.dismiss"), title: t("docs.request.dismiss"), text: "×" })) : null)));
 
   show($("doc-empty"), docs.items.length === 0);
   const items = [...docs.items].reverse(); // newest first

@@ -29,7 +29,7 @@ export function renderFace(state, t) {
     ].join(" · ") })));
   if (select.value !== chosen) select.value = chosen;
   const idle = face.phase === "idle" || face.phase === "starting";
-  show($("face-start"), idle);
+  show($("face-start"), idle && candidates.length > 0);
   show($("face-none"), idle && candidates.length === 0);
   setDisabled(select, candidates.length === 0 || face.busy);
   setDisabled($("btn-face-start"), candidates.length === 0 || face.busy);
