@@ -131,6 +131,17 @@ async def _face_image(request: web.Request, which: str) -> web.Response:
     return image_response(data, ctype)
 
 
+@document_routes.get("/api/calls/{call_id}/face-checks")
+async def list_face_checks(request: web.Request) -> web.Response:
+    hub = request.app[HUB_KEY]
+    ident = await _identity(request, "agent", "admin")
+    try:
+        checks = await hub.faces.list_for(ident, request.match_info["call_id"])
+    except DocumentError as exc:
+        raise raise_for(exc) from exc
+    return web.json_response({"face_checks": checks})
+
+
 @document_routes.get("/api/face-checks/{check_id}/portrait")
 async def face_portrait(request: web.Request) -> web.Response:
     return await _face_image(request, "portrait")

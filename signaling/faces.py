@@ -362,6 +362,19 @@ class FaceDesk:
         except store_errors.Conflict as exc:
             raise DocumentError("conflict", str(exc)) from exc
 
+    async def list_for(self, ident: Identity, call_id: str) -> list[dict[str, Any]]:
+        try:
+            rec = await self.hub.store.get_call(call_id)
+        except store_errors.NotFound as exc:
+            raise DocumentError("not_found", f"no call {call_id}") from exc
+        if not can_read(ident, rec.agent_id):
+            raise DocumentError("forbidden", "only the call's agent and admins may list it")
+        return [{
+            "check_id": c.id, "document_id": c.document_id, "state": c.state,
+            "challenges": list(c.challenges), "created_at": c.created_at.timestamp(),
+            "result": c.result, "decision": c.decision, "decided_by": c.decided_by,
+        } for c in await self.hub.store.call_face_checks(call_id)]
+
     async def read_image(self, ident: Identity, check_id: str, which: str
                          ) -> tuple[bytes, str]:
         try:

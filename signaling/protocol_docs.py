@@ -945,10 +945,13 @@ OUTBOUND_DOCS: dict[str, OutboundDoc] = {
         to="the booth (reply to submit, events) and the agent (events)",
         event=True,
         text=(
-            "Where the check stands: `judging`, `retry` (a quality gate failed; `hint` is "
-            "`no_face`, `many_faces`, `too_small`, `not_frontal`, `blurry` or "
-            "`liveness` — the booth tells the resident what to do and waits for the agent), "
-            "`done`, `decided`, `cancelled` (the call ended)."
+            "Where the check stands: `judging`, `retry` (`hint` says why: a quality gate "
+            "failed — `no_face`, `many_faces`, `too_small`, `not_frontal`, `blurry` —, the "
+            "liveness challenge was not seen — `liveness` —, or the check could not be judged "
+            "— `error`; the booth tells the resident what to do and waits for the agent), "
+            "`done`, `decided`, `cancelled` (the call ended or a newer check replaced it). A "
+            "repeated `face.check.submit` (e.g. after a reconnect) is answered with the "
+            "current state."
         ),
         example=Example(re="25", data={"call_id": _CALL, "check_id": _CHECK,
                                        "state": "judging", "hint": None}),
@@ -1751,6 +1754,10 @@ _HTTP_CALLS: Final = (
     ("`POST /api/calls/{call_id}/face-checks/{check_id}/frames?seq=&t_ms=&step=`",
      "one JPEG live frame (≤ 2 MB; booth bearer)",
      "201 `{seq}`; the same `seq` again replaces the frame. More than `max_frames`: 409."),
+    ("`GET /api/calls/{call_id}/face-checks`", "— (the call's agent or an admin)",
+     "`{face_checks: [{check_id, document_id, state, challenges, created_at, result, "
+     "decision, decided_by}]}`; `result` is the `face.check.result` data once judged (to "
+     "rebuild the console after a reload)."),
     ("`GET /api/face-checks/{id}/portrait`", "— (the call's agent or an admin)",
      "The ID portrait crop (JPEG); audited."),
     ("`GET /api/face-checks/{id}/live`", "— (the call's agent or an admin)",

@@ -138,6 +138,12 @@ class DocumentOps(StoreBase):
         async with self._db.read() as s:
             return _check(await _get(s, FaceCheck, check_id, "face check"))
 
+    async def call_face_checks(self, call_id: str) -> list[FaceCheckRecord]:
+        async with self._db.read() as s:
+            rows = await s.scalars(select(FaceCheck).where(FaceCheck.call_id == call_id)
+                                   .order_by(FaceCheck.created_at, FaceCheck.id))
+            return [_check(r) for r in rows.all()]
+
     async def put_face_frame(
         self, check_id: str, seq: int, t_ms: int, step: str, sha256: str, max_frames: int,
         now: datetime | None = None,

@@ -141,6 +141,12 @@ async def test_face_check_flow(env: HubEnv) -> None:
                                                         "decision": "rejected"})
     assert again["data"]["code"] == "conflict"
 
+    listed = await env.call("GET", f"/api/calls/{c.call_id}/face-checks",
+                            token=c.agent_token)
+    assert [x["check_id"] for x in listed["face_checks"]] == [d["check_id"]]
+    assert listed["face_checks"][0]["result"]["band"] == "match"
+    assert listed["face_checks"][0]["decision"] == "confirmed"
+    await env.call("GET", f"/api/calls/{c.call_id}/face-checks", token=other, expect=403)
     rec = await env.hub.store.get_face_check(d["check_id"])
     assert rec.decision == "confirmed" and rec.decided_by and rec.band == "match"
     assert rec.result is not None and rec.result["distance"] == 0.31
