@@ -52,6 +52,7 @@ import sys  # noqa: E402
 import time  # noqa: E402
 import warnings  # noqa: E402
 from collections.abc import Callable  # noqa: E402
+from importlib import metadata  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
@@ -234,6 +235,13 @@ async def pool_rate(card: bytes, frames: list[bytes], checks: int,
             "startup_s": round(startup_s, 2), "other_cpu_pct": cpu.pct}
 
 
+def _version(dist: str) -> str | None:
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return None
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     ap.add_argument("--reps", type=int, default=30, help="latency repetitions (30)")
@@ -255,10 +263,13 @@ def main(argv: list[str] | None = None) -> int:
     cpu = a.cpu if a.cpu is not None else allowed[-1]
     out["config"] = {
         "reps": a.reps, "live_frames": len(frames), "frame_size": [640, 480],
-        "id_image_size": list(cv2.imdecode(np.frombuffer(card, np.uint8), 1).shape[1::-1]),
+        "id_image_size": list(decode_image(card).shape[1::-1]),
         "challenges": list(CHALLENGES), "id_jitters": ID_JITTERS, "pinned_cpu": cpu,
         "threads": {v: os.environ[v] for v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS")},
         "source_sha256": source_digest(_HERE.parent / "cloud_seat" / "face_check"),
+        "versions": {d: _version(d) for d in ("dlib-bin", "face-recognition",
+                                              "face_recognition_models", "numpy",
+                                              "opencv-python-headless", "pillow")},
     }
     os.sched_setaffinity(0, {cpu})
     try:

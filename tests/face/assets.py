@@ -94,7 +94,7 @@ def face_box(name: str) -> Box:
     image = photo(name)
     scale = 800 / max(image.shape[:2])
     small = np.ascontiguousarray(cv2.resize(image, None, fx=scale, fy=scale,
-                                            interpolation=cv2.INTER_AREA))
+                                            interpolation=cv2.INTER_AREA), dtype=np.uint8)
     boxes = default_model().locate(small, upsample=1)
     assert boxes, f"no face in {name}"
     return boxes[0].scaled(1 / scale)
@@ -114,7 +114,7 @@ def _window(name: str, face_px: float, size: tuple[int, int],
     f = face_px / box.height
     w, h = size
     fx, fy = (box.left + box.right) / 2 * f, (box.top + box.bottom) / 2 * f
-    matrix = np.float32([[f, 0, w * center[0] - fx], [0, f, h * center[1] - fy]])
+    matrix = np.array([[f, 0, w * center[0] - fx], [0, f, h * center[1] - fy]], np.float32)
     interp = cv2.INTER_AREA if f < 1 else cv2.INTER_CUBIC
     out = cv2.warpAffine(image, matrix, size, flags=interp, borderMode=cv2.BORDER_CONSTANT,
                          borderValue=(128, 128, 128))
@@ -157,21 +157,21 @@ def id_card(name: str, *, dpi: int = 300, angle: float = 2.0, blur: float = 0.8,
                               value=(250, 250, 250))
     ph, pw = page.shape[:2]
     c, s = math.cos(math.radians(angle)), math.sin(math.radians(angle))
-    src = np.float32([[pad, pad], [pad + cw, pad], [pad + cw, pad + ch], [pad, pad + ch]])
-    centre = np.float32([pw / 2, ph / 2])
-    dst = np.float32([centre + [(x - pw / 2) * c - (y - ph / 2) * s,
-                                (x - pw / 2) * s + (y - ph / 2) * c] for x, y in src])
+    src = np.array([[pad, pad], [pad + cw, pad], [pad + cw, pad + ch], [pad, pad + ch]],
+                   np.float32)
+    dst = np.array([[pw / 2 + (x - pw / 2) * c - (y - ph / 2) * s,
+                     ph / 2 + (x - pw / 2) * s + (y - ph / 2) * c] for x, y in src], np.float32)
     dst[0] += (0.004 * pw, 0.006 * ph)  # far edge a little shorter: perspective
     dst[1] += (-0.004 * pw, 0.006 * ph)
     matrix = cv2.getPerspectiveTransform(src, dst)
     page = cv2.warpPerspective(page, matrix, (pw, ph), borderMode=cv2.BORDER_CONSTANT,
                                borderValue=(250, 250, 250))
-    page = cv2.GaussianBlur(page, (0, 0), blur)
+    blurred = cv2.GaussianBlur(page, (0, 0), blur)
     rng = np.random.default_rng(seed)
-    page = np.clip(page + rng.normal(0, noise, page.shape), 0, 255).astype(np.uint8)
+    scan = np.clip(blurred + rng.normal(0, noise, page.shape), 0, 255).astype(np.uint8)
     if flip:
-        page = np.ascontiguousarray(page[::-1, ::-1])
-    return _jpeg(page, quality)
+        scan = np.ascontiguousarray(scan[::-1, ::-1])
+    return _jpeg(scan, quality)
 
 
 def id_card_face_region(dpi: int = 300) -> tuple[int, int, int, int]:

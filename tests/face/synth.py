@@ -18,6 +18,7 @@ from numpy.typing import NDArray
 from cloud_seat.face_check.pose import MODEL_INDICES, MODEL_POINTS
 
 Points3 = NDArray[np.float64]
+Pairs = tuple[tuple[float, float], ...]
 
 EYE_HALF_HEIGHT = 22.5  # EAR = 2h / 150 = 0.30 when open
 MOUTH_DROP = 120.0
@@ -29,31 +30,32 @@ def template(eye_open: float = 1.0, mouth_open: float = 0.0) -> Points3:
     for i in range(17):  # jaw, image-left ear -> chin -> image-right ear
         phi = math.radians(-90 + 180 * i / 16)
         p[i] = (300 * math.sin(phi), -150 + 480 * math.cos(phi), 65 + 200 * (1 - math.cos(phi)))
-    for k, x in enumerate((-270, -220, -165, -110, -60)):
+    for k, x in enumerate((-270.0, -220.0, -165.0, -110.0, -60.0)):
         bump = 30 * math.sin(math.pi * k / 4)
         p[17 + k] = (x, -240 - bump, 120)
         p[26 - k] = (-x, -240 - bump, 120)
-    for k, (y, z) in enumerate(((-170, 110), (-115, 75), (-58, 38), (0, 0))):
+    for k, (y, z) in enumerate(((-170.0, 110.0), (-115.0, 75.0), (-58.0, 38.0), (0.0, 0.0))):
         p[27 + k] = (0, y, z)
-    for k, (x, y, z) in enumerate(((-70, 45, 90), (-35, 55, 70), (0, 60, 60), (35, 55, 70),
-                                   (70, 45, 90))):
+    for k, (x, y, z) in enumerate(((-70.0, 45.0, 90.0), (-35.0, 55.0, 70.0), (0.0, 60.0, 60.0),
+                                   (35.0, 55.0, 70.0), (70.0, 45.0, 90.0))):
         p[31 + k] = (x, y, z)
     h = EYE_HALF_HEIGHT * eye_open
-    right_eye = ((-225, -170), (-175, -170 - h), (-125, -170 - h), (-75, -170),
-                 (-125, -170 + h), (-175, -170 + h))
-    left_eye = ((75, -170), (125, -170 - h), (175, -170 - h), (225, -170),
-                (175, -170 + h), (125, -170 + h))
+    right_eye: Pairs = ((-225, -170), (-175, -170 - h), (-125, -170 - h), (-75, -170),
+                        (-125, -170 + h), (-175, -170 + h))
+    left_eye: Pairs = ((75, -170), (125, -170 - h), (175, -170 - h), (225, -170),
+                       (175, -170 + h), (125, -170 + h))
     for k, (x, y) in enumerate(right_eye):
         p[36 + k] = (x, y, 135 if k in (0, 3) else 125)
     for k, (x, y) in enumerate(left_eye):
         p[42 + k] = (x, y, 135 if k in (0, 3) else 125)
     o = MOUTH_DROP * mouth_open
-    outer = ((-150, 150), (-100, 125), (-40, 115), (0, 120), (40, 115), (100, 125), (150, 150),
-             (100, 175 + o), (40, 185 + o), (0, 188 + o), (-40, 185 + o), (-100, 175 + o))
+    outer: Pairs = ((-150, 150), (-100, 125), (-40, 115), (0, 120), (40, 115), (100, 125),
+                    (150, 150), (100, 175 + o), (40, 185 + o), (0, 188 + o), (-40, 185 + o),
+                    (-100, 175 + o))
     for k, (x, y) in enumerate(outer):
         p[48 + k] = (x, y, 125 if k in (0, 6) else 110)
-    inner = ((-120, 150), (-40, 148), (0, 148), (40, 148), (120, 150), (40, 152 + o),
-             (0, 152 + o), (-40, 152 + o))
+    inner: Pairs = ((-120, 150), (-40, 148), (0, 148), (40, 148), (120, 150), (40, 152 + o),
+                    (0, 152 + o), (-40, 152 + o))
     for k, (x, y) in enumerate(inner):
         p[60 + k] = (x, y, 118)
     for i in range(6, 11):  # the chin drops with the jaw
@@ -70,7 +72,7 @@ def rotation(yaw: float = 0.0, pitch: float = 0.0, roll: float = 0.0) -> NDArray
     ry = np.array([[math.cos(y), 0, -math.sin(y)], [0, 1, 0], [math.sin(y), 0, math.cos(y)]])
     rx = np.array([[1, 0, 0], [0, math.cos(p), math.sin(p)], [0, -math.sin(p), math.cos(p)]])
     rz = np.array([[math.cos(r), -math.sin(r), 0], [math.sin(r), math.cos(r), 0], [0, 0, 1]])
-    return rz @ rx @ ry
+    return np.asarray(rz @ rx @ ry, dtype=np.float64)
 
 
 def project(

@@ -9,6 +9,7 @@ import struct
 import time
 import zlib
 from collections.abc import Sequence
+from typing import Any
 
 import cv2
 import numpy as np
@@ -27,7 +28,7 @@ from cloud_seat.face_check import (
 from cloud_seat.face_check.decode import decode_image
 from cloud_seat.face_check.fake import FakeModel
 from cloud_seat.face_check.model import Box, Face, RGBImage
-from tests.face.synth import blink, series, still, turn
+from tests.face.synth import Motion, blink, series, still, turn
 
 SIZE = (640, 480)
 _TEXTURE = np.asarray(cv2.GaussianBlur(
@@ -65,7 +66,8 @@ class Scene:
         return [Face(Box(int(left), int(top), int(right) + 1, int(bottom) + 1), m)]
 
 
-def scripted(plan, challenges, **kw):  # type: ignore[no-untyped-def]
+def scripted(plan: Sequence[tuple[str, float, Motion]], challenges: Sequence[str],
+             **kw: Any) -> tuple[CheckRequest, FakeModel]:
     """A request whose frames show ``plan`` (synth.series) and the fake model that sees it."""
     marks = series(plan)
     frames = tuple(LiveFrame(tagged(i), t, step) for i, (t, step, _) in enumerate(marks))
@@ -156,7 +158,7 @@ def test_to_json_and_pickle() -> None:
         ({"thresholds": (0.4, 0.5)}, "thresholds"),
     ],
 )
-def test_malformed_requests_raise_bad_request(kw, match: str) -> None:  # type: ignore[no-untyped-def]
+def test_malformed_requests_raise_bad_request(kw: dict[str, Any], match: str) -> None:
     args = {"id_image": b"id", "frames": [(b"x", 0, "baseline")], **kw}
     with pytest.raises(BadRequest, match=match) as info:
         CheckRequest(**args)

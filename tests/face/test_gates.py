@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import cv2
 import numpy as np
 import pytest
@@ -10,6 +12,7 @@ from cloud_seat.face_check.check import CheckRequest, CheckResult, LiveFrame, ru
 from cloud_seat.face_check.gates import (
     GATE_NAMES,
     GateLimits,
+    GateResult,
     evaluate_gates,
     first_hint,
     sharpness,
@@ -19,8 +22,8 @@ from cloud_seat.face_check.pose import Pose
 from tests.face import assets
 
 
-def gates(**kw):  # type: ignore[no-untyped-def]
-    args = {"faces": 1, "frame_height": 480, "box": Box(200, 100, 400, 300),
+def gates(**kw: Any) -> tuple[GateResult, ...]:
+    args: dict[str, Any] = {"faces": 1, "frame_height": 480, "box": Box(200, 100, 400, 300),
             "pose": Pose(0.0, 0.0, 0.0), "sharpness": 150.0, "limits": GateLimits()}
     args.update(kw)
     return evaluate_gates(**args)
@@ -45,7 +48,7 @@ def test_a_good_frame_passes_every_gate() -> None:
         ({"sharpness": 12.0}, "sharpness", "blurry"),
     ],
 )
-def test_each_gate_fails_with_its_hint(kw, name: str, hint: str) -> None:  # type: ignore[no-untyped-def]
+def test_each_gate_fails_with_its_hint(kw: dict[str, Any], name: str, hint: str) -> None:
     result = {g.name: g for g in gates(**kw)}
     assert not result[name].passed
     assert result[name].hint == hint

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
+from collections.abc import Sequence
 
 import numpy as np
 import pytest
@@ -13,11 +14,13 @@ from hypothesis import strategies as st
 from cloud_seat.face_check.liveness import (
     CHALLENGES,
     LivenessLimits,
+    LivenessResult,
     MarkFrame,
     choose_challenges,
     evaluate,
 )
 from tests.face.synth import (
+    Motion,
     blink,
     delayed,
     face_at,
@@ -33,9 +36,9 @@ RIGHT = {"blink": blink, "turn_left": turn(25), "turn_right": turn(-25),
          "open_mouth": open_mouth(1.5)}
 
 
-def judge(plan, challenges, **kw):  # type: ignore[no-untyped-def]
-    limits = kw.pop("limits", None)
-    return evaluate(series(plan, **kw), challenges, limits=limits)
+def judge(plan: Sequence[tuple[str, float, Motion]], challenges: Sequence[str], *,
+          limits: LivenessLimits | None = None, jitter: float = 0.4) -> LivenessResult:
+    return evaluate(series(plan, jitter=jitter), challenges, limits=limits)
 
 
 @pytest.mark.parametrize("action", CHALLENGES)
@@ -74,7 +77,7 @@ def test_two_challenges_in_a_row_both_pass() -> None:
         ("turn_left", turn(10)),  # not far enough
     ],
 )
-def test_the_wrong_motion_fails(action: str, wrong) -> None:  # type: ignore[no-untyped-def]
+def test_the_wrong_motion_fails(action: str, wrong: Motion) -> None:
     result = judge([("baseline", 1.0, still), (action, 4.0, wrong)], [action])
     assert not result.passed
     assert result.challenges[0].detail

@@ -74,7 +74,9 @@ def test_an_upside_down_card_is_turned(model: DlibModel) -> None:
     distance = float(np.linalg.norm(upright.encoding - flipped.encoding))
     assert distance < 0.15
     # the box is given in the flipped image's own pixels: mirrored through the centre
-    height, width = cv2.imdecode(np.frombuffer(assets.id_card("obama.jpg"), np.uint8), 1).shape[:2]
+    scan = cv2.imdecode(np.frombuffer(assets.id_card("obama.jpg"), np.uint8), cv2.IMREAD_COLOR)
+    assert scan is not None
+    height, width = scan.shape[:2]
     assert abs(flipped.box.left - (width - upright.box.right)) < 15
     assert abs(flipped.box.top - (height - upright.box.bottom)) < 15
 
@@ -97,6 +99,7 @@ def test_a_card_without_a_face(model: DlibModel) -> None:
 def test_a_card_with_two_portraits(model: DlibModel) -> None:
     image = cv2.imdecode(np.frombuffer(assets.side_by_side("obama3.jpg", "biden.jpg"),
                                        np.uint8), cv2.IMREAD_COLOR)
+    assert image is not None
     with pytest.raises(ManyFacesOnId):
         portrait_from_card(model, np.ascontiguousarray(image[:, :, ::-1]))
     result = run_check(CheckRequest(cv2.imencode(".jpg", image)[1].tobytes(),

@@ -6,6 +6,7 @@ import asyncio
 import os
 import time
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 
@@ -136,9 +137,11 @@ async def test_close_refuses_new_and_cancels_waiting_checks() -> None:
 
 
 def test_bad_arguments() -> None:
-    for kw in ({"workers": 0}, {"max_pending": -1}, {"timeout_s": 0}, {"context": "fork"}):
+    bad: list[dict[str, Any]] = [{"workers": 0}, {"max_pending": -1}, {"timeout_s": 0},
+                                 {"context": "fork"}]
+    for kw in bad:
         with pytest.raises(ValueError):
-            FaceCheckPool(**kw)  # type: ignore[arg-type]
+            FaceCheckPool(**kw)
 
 
 async def test_the_loop_keeps_ticking_during_a_real_check(model: DlibModel) -> None:
