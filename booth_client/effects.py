@@ -20,6 +20,14 @@ Documents and the face check (DESIGN.md §3; the work is done by
     FinishFaceCapture  stop taking frames; report when every upload has ended
     CancelFaceCapture  stop taking and uploading frames of that check
     StopAssist         the call is over: cancel everything of it, upload nothing more
+
+Remote assist (:mod:`booth_client.remote`; carried out by
+:class:`booth_client.remote_jobs.RemoteJobs`)::
+
+    ShareScreen        start / stop sending the kiosk screen on the second video track
+    InjectTap          tap the kiosk for the agent (control consent is on)
+    SubmitForm         POST the signed form; answer with BoothSession.form_result
+    StopRemote         the call is over: stop sharing, drop its submissions and images
 """
 
 from __future__ import annotations
@@ -34,7 +42,8 @@ __all__ = [
     "LoadCatalog", "ResetResident", "Disabled",
     "FacePlan", "StartCapture", "UploadDocument", "CancelCapture", "StartFaceCapture",
     "FaceStep", "FinishFaceCapture", "CancelFaceCapture", "StopAssist",
-    "AssistEffect", "Effect",
+    "ShareScreen", "InjectTap", "SubmitForm", "StopRemote",
+    "AssistEffect", "RemoteEffect", "Effect",
 ]
 
 
@@ -210,8 +219,54 @@ class StopAssist:
     call_id: str
 
 
+# ----------------------------------------------------------------------------- remote assist
+
+
+@dataclass(frozen=True)
+class ShareScreen:
+    """Send the kiosk screen on the call's second video track (``on``), or stop now.
+
+    Emitted with ``on=True`` only after the hub has recorded the resident's
+    ``screen`` grant; ``on=False`` at once when the resident stops sharing.
+    """
+
+    call_id: str
+    on: bool
+
+
+@dataclass(frozen=True)
+class InjectTap:
+    """Tap the kiosk at (``x``, ``y``), 0..1 of the window, for the agent (``seq`` counts
+    the call's taps). Only ever emitted while the resident's ``control`` grant is on."""
+
+    call_id: str
+    x: float
+    y: float
+    seq: int
+
+
+@dataclass(frozen=True)
+class SubmitForm:
+    """``POST /api/calls/{call_id}/forms/{form_id}/submission`` with ``body`` (values,
+    signature, ``reviewed: true``); answer with :meth:`BoothSession.form_result`."""
+
+    call_id: str
+    form_id: str
+    body: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class StopRemote:
+    """The call ended (or the booth lost it): stop sharing the screen, drop pending form
+    submissions and the call's document images."""
+
+    call_id: str
+
+
 AssistEffect = (StartCapture | UploadDocument | CancelCapture | StartFaceCapture | FaceStep
                 | FinishFaceCapture | CancelFaceCapture | StopAssist)
 
+RemoteEffect = ShareScreen | InjectTap | SubmitForm | StopRemote
+
 Effect = (Connect | Send | ScheduleReconnect | StartMedia | ApplyRemote | StopMedia
-          | LoadCatalog | ResetResident | Disabled | AssistEffect)
+          | LoadCatalog | ResetResident | Disabled | AssistEffect | RemoteEffect)

@@ -23,6 +23,13 @@ frames back (:meth:`BoothSession.capture_result`, :meth:`upload_done`,
 :meth:`upload_failed`, :meth:`face_capture_done`), and the kiosk draws them
 over the call (``BoothView.document``, ``BoothView.face``, ``BoothView.overlay``).
 The call ending, however it ends, cancels them (``StopAssist``).
+
+Remote assist (consent, pointer, drawings, forms, guidance, remote taps) is a
+third sub-machine, one per call (:mod:`booth_client.remote`): the hub's
+``assist.*`` frames of the call go to it, the resident's choices come through
+:meth:`BoothSession.user_remote` and the adapter's form results through
+:meth:`BoothSession.form_result`; the kiosk draws ``BoothView.remote``. The call
+ending stops it too (``StopRemote``).
 """
 
 from __future__ import annotations
@@ -56,17 +63,23 @@ from booth_client.effects import (
     FacePlan,
     FaceStep,
     FinishFaceCapture,
+    InjectTap,
     LoadCatalog,
     ResetResident,
     ScheduleReconnect,
     Send,
+    ShareScreen,
     StartCapture,
     StartFaceCapture,
     StartMedia,
     StopAssist,
     StopMedia,
+    StopRemote,
+    SubmitForm,
     UploadDocument,
 )
+from booth_client.remote import Remote, RemoteConfig, RemoteView
+from booth_client.remote_forms import FormResult, SignatureData
 from signaling import protocol as p
 
 __all__ = [
@@ -99,6 +112,14 @@ __all__ = [
     "FinishFaceCapture",
     "CancelFaceCapture",
     "StopAssist",
+    "ShareScreen",
+    "InjectTap",
+    "SubmitForm",
+    "StopRemote",
+    "RemoteConfig",
+    "RemoteView",
+    "FormResult",
+    "SignatureData",
     "AssistConfig",
     "CaptureResult",
     "UploadDone",
@@ -141,7 +162,8 @@ class Media(StrEnum):
 
 
 # Requests whose replies no button waits for: they do not make the view ``busy``.
-_QUIET = frozenset({"document.status", "face.check.submit"})
+_QUIET = frozenset({"document.status", "face.check.submit", "assist.consent",
+                    "assist.board.get"})
 
 # Reasons offered for a bad review (levels 2 and 1), as i18n keys.
 BAD_REVIEW_REASONS = (
@@ -181,6 +203,7 @@ class SessionConfig:
     backoff_max_s: float = 15.0
     default_heartbeat_s: float = 20.0
     assist: AssistConfig = field(default_factory=AssistConfig)  # documents, face check
+    remote: RemoteConfig = field(default_factory=RemoteConfig)  # remote assist
 
     def __post_init__(self) -> None:
         for name in ("choose_idle_s", "rating_idle_s", "thanks_s", "media_grace_s",
@@ -249,6 +272,7 @@ class BoothView:
     document: DocumentView | None = None  # a document capture in this call
     face: FaceView | None = None  # a face check in this call
     overlay: str | None = None  # which of the two the in-call screen shows: "document" | "face"
+    remote: RemoteView | None = None  # remote assist in this call
 
 
 # ----------------------------------------------------------------------------- session
@@ -293,6 +317,7 @@ class BoothSession:
     _dl: _Deadlines = field(default_factory=_Deadlines)
     _hello_id: str | None = None
     assist: Assist = field(init=False)
+    remote: Remote | None = None  # remote assist of the current call
 
     def __post_init__(self) -> None:
         self.assist = Assist(self.config.assist, self._request)
@@ -323,11 +348,14 @@ class BoothSession:
             busy=any(t not in _QUIET for t in self._pending.values()),
             document=self.assist.document_view(), face=self.assist.face_view(),
             overlay=self.assist.front,
+            remote=self.remote.view() if self.remote is not None else None,
         )
 
     def next_deadline(self) -> float | None:
         times = [t for t in (self._dl.idle, self._dl.heartbeat, self._dl.media,
-                             self.assist.next_deadline()) if t is not None]
+                             self.assist.next_deadline(),
+                             self.remote.next_deadline() if self.remote else None)
+                 if t is not None]
         return min(times, default=None)
 
     def _backoff(self) -> float:
@@ -377,7 +405,7 @@ class BoothSession:
     def _disable(self, reason: str) -> list[Effect]:
         effects: list[Effect] = []
         if self.call is not None:
-            effects += [*self.assist.stop(self.call.call_id), StopMedia(self.call.call_id)]
+            effects += [*self._stop_call_work(self.call.call_id), StopMedia(self.call.call_id)]
         self._clear_resident()
         self.screen, self.link, self.media = Screen.DISABLED, Link.OFFLINE, Media.IDLE
         self.session_id = None
@@ -386,6 +414,7 @@ class BoothSession:
 
     def _clear_resident(self) -> None:
         self.assist = Assist(self.config.assist, self._request)
+        self.remote = None
         self.department_id = self.service_id = None
         self.ticket = None
         self.call = None
@@ -393,14 +422,31 @@ class BoothSession:
         self.notice = None
         self.media = Media.IDLE
 
+    def _stop_call_work(self, call_id: str) -> list[Effect]:
+        """Documents, face check and remote assist of ``call_id`` end (the call is over)."""
+        effects = self.assist.stop(call_id)
+        if self.remote is not None:
+            effects += self.remote.stop()
+            self.remote = None
+        return effects
+
     # ------------------------------------------------------------------ frames
 
     def frame(self, frame: p.Frame, now: float) -> list[Effect]:
         """One frame from the hub (parsed with the OUTBOUND registry)."""
+        if frame.type.startswith("assist."):
+            call_id = getattr(frame.data, "call_id", None)
+            remote = self.remote
+            effects: list[Effect] = []
+            if remote is not None and call_id == remote.call_id and self._in_call(call_id):
+                effects = remote.frame(frame, now)
+            if frame.re is not None:
+                self._pending.pop(frame.re, None)
+            return effects
         handler = getattr(self, "_on_" + frame.type.replace(".", "_"), None)
         if handler is None:
             return []
-        effects: list[Effect] = handler(frame, now)
+        effects = handler(frame, now)
         if frame.re is not None:
             self._pending.pop(frame.re, None)
         return effects
@@ -415,13 +461,16 @@ class BoothSession:
         lost = not w.resumed and (self.ticket is not None or self.call is not None)
         if lost:
             if self.call is not None:
-                effects += [*self.assist.stop(self.call.call_id), StopMedia(self.call.call_id)]
+                effects += [*self._stop_call_work(self.call.call_id),
+                            StopMedia(self.call.call_id)]
             self._clear_resident()
             self.notice = "notice.ticket_lost"
             effects.append(ResetResident())
         self.session_id = w.session_id
         if w.restored.call_id is not None and self.call is not None:
             self._go(Screen.IN_CALL)
+            if self.remote is not None and w.resumed:  # ask again for what may be lost
+                effects += self.remote.resumed(now)
         elif w.restored.ticket_id is not None and self.ticket is not None:
             self._go(Screen.WAITING)
         elif self.screen in (Screen.CONNECTING, Screen.WAITING, Screen.IN_CALL):
@@ -437,6 +486,8 @@ class BoothSession:
         kind = self._pending.get(frame.re or "")
         log.info("booth: hub refused %s: %s %s", kind, err.code, err.message)
         if kind in _QUIET and frame.re is not None:
+            if kind.startswith("assist."):
+                return self.remote.refused(frame.re, err.code) if self.remote else []
             return self.assist.refused(frame.re, err.code, now)
         if kind == "ticket.create":
             self.notice = ("notice.service_unavailable" if err.code == p.ErrorCode.NOT_FOUND
@@ -450,6 +501,8 @@ class BoothSession:
         return []
 
     def _on_ok(self, frame: p.Frame, now: float) -> list[Effect]:
+        if self.remote is not None and frame.re is not None:
+            return self.remote.ok(frame.re)
         return []
 
     def _on_ticket(self, frame: p.Frame, now: float) -> list[Effect]:
@@ -495,8 +548,10 @@ class BoothSession:
         servers = tuple(s.model_dump(exclude_none=True) for s in c.ice_servers)
         stop: list[Effect] = []
         if self.call is not None and self.call.call_id != c.call_id:
-            stop = self.assist.stop(self.call.call_id)  # StartMedia replaces the old peer
+            stop = self._stop_call_work(self.call.call_id)  # StartMedia replaces the old peer
         self.call = CallInfo(c.call_id, c.ticket_id, c.peer.name, now, 0, servers)
+        if self.remote is None or self.remote.call_id != c.call_id:
+            self.remote = Remote(self.config.remote, self._request, c.call_id)
         self.media = Media.CONNECTING
         self._dl.media = now + self.config.media_connect_s
         self._dl.idle = None
@@ -533,7 +588,7 @@ class BoothSession:
         self.media = Media.IDLE
         self._dl.media = None
         # Documents and the face check end with the call: nothing more is uploaded.
-        effects: list[Effect] = [*self.assist.stop(call_id), StopMedia(call_id)]
+        effects: list[Effect] = [*self._stop_call_work(call_id), StopMedia(call_id)]
         if e.reason == "transferred":
             return effects  # a ticket.update moves us to waiting in the new queue
         if self.ticket is not None and self.screen is Screen.IN_CALL:
@@ -580,6 +635,17 @@ class BoothSession:
         if self.call is None:
             return []
         return self.assist.face_capture_done(check_id, frames, now)
+
+    def user_remote(self, action: str, *args: Any, now: float) -> list[Effect]:
+        """A resident's remote-assist choice (``booth_client.remote.ACTIONS``): answer a
+        consent question, stop sharing, fill a form field, sign … Ignored outside a call."""
+        if self.remote is None or self.call is None or self.screen is not Screen.IN_CALL:
+            return []
+        return self.remote.act(action, args, now)
+
+    def form_result(self, result: FormResult, now: float) -> list[Effect]:
+        """The adapter's answer to :class:`SubmitForm`."""
+        return self.remote.form_result(result, now) if self.remote is not None else []
 
     def _on_rating_request(self, frame: p.Frame, now: float) -> list[Effect]:
         r = p.parse_data(frame, p.RatingRequest)
@@ -664,6 +730,8 @@ class BoothSession:
             effects += self._rebuild(now)
         if self.call is not None:
             effects += self.assist.tick(now)
+            if self.remote is not None:
+                effects += self.remote.tick(now)
         if self._dl.idle is not None and now >= self._dl.idle:
             self._dl.idle = None
             if self.screen in (Screen.CHOOSING, Screen.RATING, Screen.THANKS):
