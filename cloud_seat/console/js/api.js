@@ -78,3 +78,25 @@ export async function fetchImage(token, url) {
   if (!resp.ok) throw new ApiError(resp.status, `http_${resp.status}`, `${url}: HTTP ${resp.status}`);
   return resp.blob();
 }
+
+/** `GET /api/calls/{call_id}/forms` → {forms: [{form_id, title, state, sha256, ...}]}. */
+export function listForms(token, callId) {
+  return call("GET", `/api/calls/${encodeURIComponent(callId)}/forms`, { token });
+}
+
+/** `GET /api/forms/{id}` → the definition (`form`) and, once signed, `values` and hashes (audited). */
+export function getForm(token, formId) {
+  return call("GET", `/api/forms/${encodeURIComponent(formId)}`, { token });
+}
+
+/** One of the console's own JSON files (form templates), relative to the console's page. */
+export async function staticJson(path) {
+  let resp;
+  try {
+    resp = await fetch(path, { credentials: "omit", cache: "no-cache" });
+  } catch (err) {
+    throw new ApiError(0, "network", String(err));
+  }
+  if (!resp.ok) throw new ApiError(resp.status, `http_${resp.status}`, `${path}: HTTP ${resp.status}`);
+  return resp.json();
+}

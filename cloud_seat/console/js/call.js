@@ -13,6 +13,12 @@
 //     until its remote description is set, if they arrive early).
 // The controller owns the RTCPeerConnection and the camera; it reports what the
 // screen needs through `onChange(fields)` (merged into state.call).
+//
+// Remote assist (docs/protocol.md `assist.consent`): with the resident's consent the
+// booth sends its kiosk screen as a SECOND video track. Video tracks are told apart
+// by the order of the video m-lines: the first is the camera, the second the screen
+// (`screenStream`, `screenMid`), however the booth adds it (a new gen, or a
+// renegotiation of the same one).
 
 const STATS_INTERVAL_MS = 2000;
 
@@ -70,6 +76,7 @@ export class CallController {
     this.prevStats = null;
     this.muted = false;
     this.cameraOff = false;
+    this.screenMid = null;
   }
 
   get active() {
@@ -149,8 +156,9 @@ export class CallController {
     this._closePc();
     this.gen = gen;
     const pc = this._newPc(gen);
+    this.screenMid = null;
     this.onChange({ gen, media: rebuilt ? "reconnecting" : "connecting", remoteStream: null,
-      stats: emptyStats() });
+      screenStream: null, stats: emptyStats() });
     await pc.setRemoteDescription(offer);
     if (pc !== this.pc) return; // superseded by a newer gen meanwhile
     this.remoteReady = true;
@@ -207,6 +215,10 @@ export class CallController {
     };
     pc.ontrack = (ev) => {
       if (pc !== this.pc) return;
+      if (ev.track.kind === "video" && videoIndex(pc, ev.transceiver) >= 1) {
+        this._screenTrack(pc, ev.track, ev.transceiver);
+        return;
+      }
       pc._remote.addTrack(ev.track);
       this.onChange({ remoteStream: pc._remote, remoteTracks: pc._remote.getTracks().length });
     };
@@ -219,6 +231,19 @@ export class CallController {
     clearInterval(this.statsTimer);
     this.statsTimer = setInterval(() => this._sampleStats(pc), STATS_INTERVAL_MS);
     return pc;
+  }
+
+  /** The booth's kiosk screen (the second video track). */
+  _screenTrack(pc, track, transceiver) {
+    this.screenMid = transceiver ? transceiver.mid : null;
+    const stream = new MediaStream([track]);
+    const report = () => {
+      if (pc !== this.pc) return;
+      const live = track.readyState === "live";
+      this.onChange({ screenStream: live ? stream : null, screenMid: this.screenMid });
+    };
+    track.addEventListener("ended", report);
+    report();
   }
 
   _sendCandidate(gen, cand) {
@@ -268,26 +293,43 @@ export class CallController {
     let report;
     try { report = await pc.getStats(); } catch (_) { return; }
     if (pc !== this.pc) return;
-    const stats = summarize(report, this.prevStats, performance.now());
+    const stats = summarize(report, this.prevStats, performance.now(), this.screenMid);
     this.prevStats = stats._raw;
     delete stats._raw;
     this.onChange({ stats });
   }
 }
 
-export function emptyStats() {
-  return { lossPct: null, rttMs: null, kbps: null, framesDecoded: 0, quality: "unknown", path: null };
+/** Position of `transceiver` among the connection's video transceivers (m-line order). */
+export function videoIndex(pc, transceiver) {
+  if (!transceiver) return 0;
+  const video = pc.getTransceivers().filter((t) => t.receiver && t.receiver.track
+    && t.receiver.track.kind === "video");
+  const i = video.indexOf(transceiver);
+  return i < 0 ? 0 : i;
 }
 
-/** Reduce an RTCStatsReport to what the quality panel shows (deltas against `prev`). */
-export function summarize(report, prev, nowMs) {
+export function emptyStats() {
+  return { lossPct: null, rttMs: null, kbps: null, framesDecoded: 0, screenFrames: 0, quality: "unknown",
+    path: null };
+}
+
+/**
+ * Reduce an RTCStatsReport to what the quality panel shows (deltas against `prev`).
+ * The camera's inbound video is the one not on `screenMid`; the screen share's
+ * decoded frames are reported apart (`screenFrames`).
+ */
+export function summarize(report, prev, nowMs, screenMid = null) {
   let inbound = null;
+  let screen = null;
   let transport = null;
   let remoteRtt = null; // RTCP-based, where the pair has no currentRoundTripTime (Firefox)
   const pairs = [];
   report.forEach((s) => {
-    if (s.type === "inbound-rtp" && (s.kind || s.mediaType) === "video") inbound = s;
-    else if (s.type === "transport") transport = s;
+    if (s.type === "inbound-rtp" && (s.kind || s.mediaType) === "video") {
+      if (screenMid !== null && s.mid === screenMid) screen = s;
+      else if (!inbound) inbound = s;
+    } else if (s.type === "transport") transport = s;
     else if (s.type === "candidate-pair") pairs.push(s);
     else if (s.type === "remote-inbound-rtp" && typeof s.roundTripTime === "number") remoteRtt = s.roundTripTime;
   });
@@ -303,6 +345,7 @@ export function summarize(report, prev, nowMs) {
   const out = emptyStats();
   out._raw = raw;
   out.framesDecoded = inbound ? inbound.framesDecoded || 0 : 0;
+  out.screenFrames = screen ? screen.framesDecoded || 0 : 0;
   if (prev && inbound) {
     const dLost = raw.lost - prev.lost;
     const dRecv = raw.received - prev.received;

@@ -27,8 +27,10 @@ export class Desk {
    * @param {(fn: (draft, now) => void) => void} opts.update
    * @param {(type: string, data: object) => Promise<object>} opts.request  a hub request
    * @param {(err: Error) => void} opts.fail  show a failed request
+   * @param {() => boolean} [opts.inking]  the agent draws on the open document (no panning then)
    */
-  constructor({ store, update, request, fail }) {
+  constructor({ store, update, request, fail, inking = () => false }) {
+    this.inking = inking;
     this.store = store;
     this.update = update;
     this.request = request;
@@ -305,7 +307,7 @@ export class Desk {
 
   _bindStage(stage) {
     stage.addEventListener("pointerdown", (e) => {
-      if (e.button !== 0) return;
+      if (e.button !== 0 || this.inking()) return;
       stage.setPointerCapture(e.pointerId);
       this.drag = { id: e.pointerId, x: e.clientX, y: e.clientY };
       stage.dataset.dragging = "true";
@@ -329,6 +331,7 @@ export class Desk {
       this.zoom(e.deltaY < 0 ? view.ZOOM_STEP : 1 / view.ZOOM_STEP);
     }, { passive: false });
     stage.addEventListener("dblclick", () => {
+      if (this.inking()) return;
       if (this.store.get().viewer?.zoom === null) this.actualSize();
       else this.fit();
     });

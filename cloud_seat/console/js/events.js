@@ -2,6 +2,7 @@
 // event's data and the time (ms), and changes only the draft. Media and sound
 // are main.js's business (it calls CallController and Ringer around these).
 
+import { emptyAssist } from "./assist.js";
 import { emptyDocs } from "./documents.js";
 import { emptyFace } from "./facecheck.js";
 import { DEFAULT_WRAP_UP_S, notice } from "./state.js";
@@ -65,12 +66,14 @@ export function onCallStart(draft, data, now) {
   clearDesk(draft);
   draft.docs = emptyDocs(data.call_id);
   draft.face = emptyFace(data.call_id);
+  draft.assist = emptyAssist(data.call_id);
   draft.call = {
     callId: data.call_id,
     ticketId: data.ticket_id,
     number: peer.ticket_number || (fromOffer && fromOffer.number) || "",
     service: (peer.service && peer.service.name) || (fromOffer && fromOffer.service.name) || "",
     department: (peer.service && peer.service.department) || (fromOffer && fromOffer.service.department) || "",
+    serviceId: (peer.service && peer.service.id) || (fromOffer && fromOffer.service.id) || "",
     booth: peer.name || "",
     region: peer.region || "",
     startedAt: now,
@@ -82,6 +85,7 @@ export function onCallStart(draft, data, now) {
     localStream: null,
     localMediaError: null,
     remoteStream: null,
+    screenStream: null, // the booth's kiosk screen (second video track), see call.js
     stats: null,
     ending: false,
   };
@@ -130,8 +134,9 @@ export function onCallEnded(draft, data, now) {
   return draft;
 }
 
-/** Forget the call's documents, viewer, face check and images. */
+/** Forget the call's documents, viewer, face check, remote assist and images. */
 export function clearDesk(draft) {
+  draft.assist = null;
   draft.docs = null;
   draft.viewer = null;
   draft.face = null;

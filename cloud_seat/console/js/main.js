@@ -3,6 +3,7 @@
 // render() draws it.
 
 import * as api from "./api.js";
+import { AssistDesk } from "./assistdesk.js";
 import { CallController } from "./call.js";
 import { Connection } from "./connection.js";
 import { Desk } from "./desk.js";
@@ -46,6 +47,17 @@ const desk = new Desk({
   request: (type, data) => (conn ? conn.request(type, data)
     : Promise.reject(new Error("not connected"))),
   fail: (err) => fail(err),
+  inking: () => assist.inking(),
+});
+
+const assist = new AssistDesk({
+  store,
+  update,
+  request: (type, data) => (conn ? conn.request(type, data)
+    : Promise.reject(new Error("not connected"))),
+  send: (type, data) => (conn ? conn.send(type, data) : false),
+  fail: (err) => fail(err),
+  images: desk.images,
 });
 
 // ---------------------------------------------------------------- drawing
@@ -161,6 +173,7 @@ function onFrame(frame) {
   if (type === "error") return void console.warn("hub error", data.code, data.message);
   if (type === "call.ended" && calls.callId === data.call_id) calls.finish();
   if (desk.handles(type)) return void desk.handle(frame);
+  if (assist.handles(type)) return void assist.handle(frame);
   const handler = HANDLERS[type];
   if (handler) update((d, now) => handler(d, data, now));
   if (type === "agent.state" && restoreAvailable) {
@@ -171,6 +184,7 @@ function onFrame(frame) {
   if (type === "call.start") {
     calls.start(data);
     desk.callStarted(data.call_id);
+    assist.callStarted(data.call_id);
   }
 }
 
@@ -366,6 +380,14 @@ function bind() {
   $("wrapup-notes").addEventListener("input", onNotes);
   $("wrapup-view").addEventListener("submit", finishWrapUp);
   desk.bind();
+  assist.bind();
+  $("side-tabs").addEventListener("click", (e) => {
+    const tab = e.target.closest("button[data-tab]");
+    if (tab) update((d) => { d.sideTab = tab.dataset.tab; });
+  });
+  // the screen view is laid out from the picture's size and the stage's
+  $("screen-video").addEventListener("resize", () => update(() => {}));
+  window.addEventListener("resize", () => update(() => {}));
   // Browsers let a page make sound only after a user gesture: the first click
   // or key press anywhere (e.g. after a reload that logged in by itself) unlocks the ring.
   for (const type of ["pointerdown", "keydown"]) {

@@ -28,6 +28,9 @@ export function initialState({ lang, auth }) {
     docs: null, // the call's documents: see documents.js
     viewer: null, // the open document: see viewer.js
     face: null, // the call's face check: see facecheck.js
+    assist: null, // the call's remote assist: see assist.js
+    formTemplates: [], // [{file, name: {zh, en}, services}] from forms/index.json
+    sideTab: "docs", // the sidebar's tab in a call: docs | forms | guide
     images: {}, // url -> {state, src}: blob: URLs of the call's images (images.js)
     notice: null, // {key, params, level: "info"|"warn"|"error", at}
   };

@@ -69,3 +69,22 @@ export function transformCss(viewer, scale) {
   const y = Math.round(viewer.panY);
   return `translate(-50%, -50%) translate(${x}px, ${y}px) rotate(${viewer.rotation}deg) scale(${scale})`;
 }
+
+/**
+ * Where a point of the screen (client pixels) falls on the document, normalized
+ * 0..1 of the image (the annotation surface `document:<id>`), undoing the pan,
+ * rotation and scale of transformCss; null when it is outside the image.
+ * `stage` is the stage's {left, top, width, height} in client pixels.
+ */
+export function clientToImage(viewer, scale, width, height, stage, clientX, clientY) {
+  if (!width || !height || !scale) return null;
+  const vx = clientX - (stage.left + stage.width / 2 + viewer.panX);
+  const vy = clientY - (stage.top + stage.height / 2 + viewer.panY);
+  const a = (-viewer.rotation * Math.PI) / 180;
+  const rx = vx * Math.cos(a) - vy * Math.sin(a);
+  const ry = vx * Math.sin(a) + vy * Math.cos(a);
+  const x = rx / scale / width + 0.5;
+  const y = ry / scale / height + 0.5;
+  if (x < 0 || x > 1 || y < 0 || y > 1) return null;
+  return [x, y];
+}

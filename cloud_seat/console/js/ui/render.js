@@ -4,9 +4,11 @@
 import { endedKey, offerVisible } from "../events.js";
 import { clockDuration, number, secondsLeft, timeOfDay } from "../format.js";
 import { applyStatic, translate } from "../i18n.js";
+import { renderAssist } from "./assist.js";
 import { renderDocuments } from "./documents.js";
 import { $, attachStream, el, renderList, setAttr, setDisabled, setText, show } from "./dom.js";
 import { renderFace } from "./facecheck.js";
+import { renderForms, renderGuide, renderSideTabs } from "./forms.js";
 import { renderViewer } from "./viewer.js";
 
 const NOTICE_MS = 5000;
@@ -84,6 +86,7 @@ function renderStage(state, t) {
   if (view !== "call") {
     attachStream($("remote-video"), null);
     attachStream($("local-video"), null);
+    renderAssist(state, t);
   }
   if (view === "idle") renderIdle(state, t);
   else if (view === "offer") renderOffer(state, t);
@@ -166,6 +169,7 @@ function renderCall(state, t) {
   setAttr($("call-gen"), "data-gen", call.gen);
 
   renderTransfer(state, t);
+  renderAssist(state, t);
 }
 
 function renderTransfer(state, t) {
@@ -202,9 +206,12 @@ function renderSidebar(state, t) {
   setAttr(document.querySelector(".workspace"), "data-call", inCall);
   show($("queue-card"), !inCall);
   show($("history-card"), !inCall);
+  renderSideTabs(state);
   renderDocuments(state, t);
   renderFace(state, t);
   renderViewer(state, t);
+  renderForms(state, t);
+  renderGuide(state, t);
   if (inCall) return;
   renderQueue(state, t);
   renderHistory(state, t);
