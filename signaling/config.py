@@ -66,7 +66,7 @@ class Settings:
     face_baseline_s: float = 1.0
     face_step_s: float = 4.0
     face_fps: float = 5.0
-    face_max_frames: int = 40
+    face_max_frames: int = 45  # 1 s baseline + 2 × 4 s at 5 fps
     face_frame_max_bytes: int = 2 * 1024 * 1024
     extra: Mapping[str, Any] = field(default_factory=dict)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from signaling import protocol as p
 from signaling.config import Settings
 from signaling.faces import FaceJob, FaceJudge, FaceVerdict, JudgeUnavailable
 
@@ -17,16 +18,14 @@ if TYPE_CHECKING:
 
 __all__ = ["default_judge", "PoolJudge", "verdict_of"]
 
-# Engine error codes that mean "the input was bad", the rest is the engine's fault.
-_INPUT_ERRORS = frozenset({"bad_request", "bad_image", "no_face_on_id", "many_faces_on_id"})
-
+_WIRE = frozenset(c.value for c in p.ErrorCode)
 
 def verdict_of(result: CheckResult) -> FaceVerdict:
     """The engine's result as the hub's ``face.check.result`` fields."""
     raw = result.to_json()
     error: dict[str, Any] | None = None
     if result.error is not None:
-        code = "bad_message" if result.error.code in _INPUT_ERRORS else "internal"
+        code = result.error.wire_code if result.error.wire_code in _WIRE else "internal"
         error = {"code": code, "message": f"{result.error.code}: {result.error.message}"[:500]}
     liveness = raw["liveness"]["challenges"] if raw["liveness"] else []
     out = {
