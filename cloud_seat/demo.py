@@ -209,6 +209,8 @@ def main(argv: list[str] | None = None) -> int:
         if not relay:
             booth_cmd += ["--ice-address", "127.0.0.1"]
         kiosk = bool(os.environ.get("DISPLAY")) and not (args.headless or args.scripted)
+        # the demo booth has no scanner: documents come from the synthetic renderer
+        booth_cmd += ["--scanner", "synthetic"]
         if kiosk:
             booth_cmd += ["--windowed"]
         else:
