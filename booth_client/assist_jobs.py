@@ -79,6 +79,7 @@ class AssistJobs:
                  grabber: Callable[[], FrameGrabber] | None = None,
                  on_event: EventSink | None = None,
                  on_scanner: Callable[[str], None] | None = None,
+                 on_document: Callable[[str, str, EncodedImage], None] | None = None,
                  clock: Callable[[], float] = time.time) -> None:
         self._engine = engine
         self._apply = apply
@@ -87,6 +88,7 @@ class AssistJobs:
         self._grabber = grabber
         self._on_event = on_event
         self._on_scanner = on_scanner
+        self._on_document = on_document  # (call id, document id, image): the booth's copy
         self._clock = clock
         self._images: dict[tuple[str, str], tuple[int, EncodedImage]] = {}
         self._tasks: dict[tuple[str, str], set[asyncio.Task[None]]] = {}
@@ -224,6 +226,8 @@ class AssistJobs:
                 UploadFailed(eff.request_id, exc.message, exc.status), self._clock()))
             return
         started = self._first_attempt.pop(key, None)
+        if self._on_document is not None:  # remote assist shows it as a drawing surface
+            self._on_document(eff.call_id, receipt.document_id, image)
         self._event({"event": "document.upload", **base, "ok": True,
                      "document_id": receipt.document_id, "sha256": receipt.sha256,
                      "width": receipt.width, "height": receipt.height, "size": receipt.size,

@@ -9,7 +9,9 @@ by itself, and with ``--auto-rate LEVEL`` it rates every call — an unattended
 resident, for the demo, tests and benchmarks. ``SIGUSR1`` drops the media path
 and ``SIGUSR2`` the hub connection (recovery drills). The headless resident
 also presses "ready" as soon as the agent asks for a document; the face check
-runs on its own timers.
+runs on its own timers. With ``--auto-consent screen`` (or ``screen,control``)
+it grants those remote-assist scopes when the agent asks; the state lines carry
+a ``remote`` summary (consent, the form's phase and errors, guidance, drawings).
 
 Documents are captured with ``--scanner DRIVER[:DEVICE]`` (``sane:test``,
 ``uvc:0``, ``folder:/dir``, ``synthetic``; headless default ``synthetic``,
@@ -49,6 +51,7 @@ from booth_client.config import (
     save_config,
     ws_url,
 )
+from booth_client.remote import RemoteView
 from booth_client.session import BoothSession, BoothView, Screen, SessionConfig
 
 if TYPE_CHECKING:
@@ -86,6 +89,9 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--service", help="headless: take a ticket for this service id")
     ap.add_argument("--auto-rate", type=int, choices=range(1, 6), metavar="LEVEL",
                     help="headless: rate every call with LEVEL (5 非常满意 … 1 非常不满意)")
+    ap.add_argument("--auto-consent", default="", metavar="SCOPES",
+                    help="headless: grant these remote-assist scopes when asked "
+                         "(screen, control; comma separated)")
     ap.add_argument("--max-calls", type=int, default=0,
                     help="headless: exit after this many finished calls (0 = never)")
     ap.add_argument("--lang", choices=("zh", "en"), default="zh", help="kiosk language")
@@ -172,24 +178,48 @@ def _view_json(view: BoothView) -> dict[str, Any]:
         out["face"] = {"check_id": f.check_id, "phase": f.phase.value, "step": f.step,
                        "index": f.index, "steps": list(f.steps), "hint": f.hint,
                        "message": f.message}
+    if view.remote is not None:
+        out["remote"] = _remote_json(view.remote)
+    return out
+
+
+def _remote_json(r: RemoteView) -> dict[str, Any]:
+    """What a test needs of remote assist (the pointer has its own ``assist.pointer`` lines)."""
+    out: dict[str, Any] = {"screen": r.screen.value, "control": r.control.value,
+                           "asking": r.asking.value if r.asking else None, "front": r.front,
+                           "shapes": {k: len(v.shapes) for k, v in r.board.surfaces.items()}}
+    if r.form is not None:
+        out["form"] = {"form_id": r.form.form_id, "phase": r.form.phase.value,
+                       "errors": {f.field.id: f.error for f in r.form.fields if f.error},
+                       "failure": r.form.failure, "sha256": r.form.sha256,
+                       "waiting": r.form.waiting}
+    if r.guide is not None:
+        out["guide"] = {"kind": r.guide.kind, "title": r.guide.title}
+    if r.document_id is not None:
+        out["document_id"] = r.document_id
     return out
 
 
 class HeadlessResident:
     """Stands in for the resident: picks the service, waits, rates, goes again."""
 
-    def __init__(self, runner: Any, service: str | None, rate: int | None, max_calls: int
-                 ) -> None:
+    def __init__(self, runner: Any, service: str | None, rate: int | None, max_calls: int,
+                 consent: frozenset[str] = frozenset()) -> None:
         self.runner = runner
         self.service = service
         self.rate = rate
         self.max_calls = max_calls
+        self.consent = consent
         self.calls_done = 0
         self._busy = False
+        self._last = ""
 
     def on_view(self, view: BoothView) -> None:
-        print(json.dumps({"t": round(self.runner.clock(), 3), **_view_json(view)},
-                         ensure_ascii=False), flush=True)
+        line = json.dumps(_view_json(view), ensure_ascii=False)
+        if line != self._last:  # a pointer move changes the view, not this summary
+            self._last = line
+            print(json.dumps({"t": round(self.runner.clock(), 3), **_view_json(view)},
+                             ensure_ascii=False), flush=True)
         loop = asyncio.get_running_loop()
         loop.call_soon(self._react, view)
 
@@ -204,6 +234,10 @@ class HeadlessResident:
         elif (view.screen is Screen.IN_CALL and view.document is not None
               and view.document.phase is DocPhase.READY):
             self.runner.act("document_ready")  # the document is on the plate already
+        elif (view.screen is Screen.IN_CALL and view.remote is not None
+              and view.remote.asking is not None):
+            scope = view.remote.asking.value
+            self.runner.act("remote", "consent", scope, scope in self.consent)
         elif view.screen is Screen.RATING and self.rate and not view.busy:
             self.runner.act("rate", self.rate, ())
         elif view.screen is Screen.THANKS:
@@ -252,7 +286,11 @@ async def _run(args: argparse.Namespace) -> int:
     runner = BoothRunner(cfg.server, ws_url(cfg.server), engine, media,
                          on_event=emit if args.headless else None, scanner=scanner)
     holder["r"] = runner
-    resident = HeadlessResident(runner, args.service, args.auto_rate, args.max_calls)
+    consent = frozenset(x.strip() for x in args.auto_consent.split(",") if x.strip())
+    if not consent <= {"screen", "control"}:
+        print("xiaowu-booth: --auto-consent takes screen and/or control", file=sys.stderr)
+        return 2
+    resident = HeadlessResident(runner, args.service, args.auto_rate, args.max_calls, consent)
     runner._on_view = resident.on_view  # the headless resident reads every view
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -6,6 +6,11 @@ has no ICE restart, DESIGN.md §3), sends the camera and microphone (or
 silence), and returns the offer with every candidate in it. The local camera
 track is shared between rebuilt connections through a ``MediaRelay``.
 
+Every offer has three m-lines, always in this order: video (the camera,
+``sendrecv``), audio (``sendrecv``), video (the kiosk screen, ``sendonly``;
+:mod:`booth_client.screen_track`). The screen's m-line carries no RTP until the
+resident shares the screen, so sharing starts and stops without renegotiation.
+
 ICE servers come only from ``call.start``: an empty list means host
 candidates only, never aiortc's default public STUN server.
 """
@@ -30,6 +35,8 @@ from aiortc.contrib.media import MediaRelay
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from aiortc.sdp import candidate_from_sdp
 from av import VideoFrame
+
+from booth_client.screen_track import ScreenSource, ScreenTrack
 
 __all__ = ["BoothMedia", "MediaStats", "ice_configuration"]
 
@@ -73,8 +80,10 @@ class BoothMedia:
         on_state: StateCallback,
         on_remote_video: FrameCallback | None = None,
         relay_only: bool = False,
+        screen: ScreenSource | None = None,
     ) -> None:
         self._relay = MediaRelay()
+        self.screen = screen if screen is not None else ScreenSource()
         self._video = video
         self._audio = audio
         self._on_state = on_state
@@ -113,6 +122,8 @@ class BoothMedia:
                               direction="sendrecv")
         else:
             pc.addTransceiver("audio", direction="recvonly")
+        # The screen share's m-line, third and last (module docstring): quiet until shared.
+        pc.addTransceiver(ScreenTrack(self.screen), direction="sendonly")
         await pc.setLocalDescription(await pc.createOffer())
         return str(pc.localDescription.sdp)
 

@@ -11,13 +11,22 @@ Effects run in order on two queues: media effects (which may take a while to
 gather candidates) on one, everything else on the other. Document and
 face-check effects go at once to :class:`~booth_client.assist_jobs.AssistJobs`
 (a cancellation must not wait behind a slow send); it scans, uploads and
-takes face frames in tasks of its own.
+takes face frames in tasks of its own. Remote-assist effects go at once to
+:class:`~booth_client.remote_jobs.RemoteJobs` likewise (screen share on/off,
+remote taps, signed form submissions).
 
 Events (``on_event``; headless mode prints them as JSON lines) include the
 hub's ``document.requested``, ``document.reviewed``, ``face.check.started``
 and ``face.check.status`` as received (``event`` is the type, the rest its
 data), ``document.status.sent`` and ``face.check.submit.sent`` as sent, and
 ``scanner`` (the scanner's health at start), besides the jobs' own events.
+
+Remote assist: every ``assist.*`` frame of the hub as received (``assist.pointer``,
+``assist.annotate``, ``assist.board``, ``assist.form``, ``assist.guide``,
+``assist.control``, ``assist.consent``, ``assist.consent.requested``), what the
+booth sends as ``assist.consent.sent``, ``assist.form.progress.sent`` and
+``assist.board.get.sent``, and once a second while the screen is shared
+``screen.frames {call_id, sent, size}``.
 """
 
 from __future__ import annotations
@@ -36,9 +45,10 @@ from websockets.asyncio.client import ClientConnection
 from booth_client import session as s
 from booth_client.assist_jobs import AssistJobs
 from booth_client.capture import DocumentScanner, scanner_health
-from booth_client.effects import AssistEffect
+from booth_client.effects import AssistEffect, RemoteEffect
 from booth_client.facecapture import FrameGrabber, TrackGrabber
 from booth_client.media import BoothMedia
+from booth_client.remote_jobs import RemoteJobs, TapHandler
 from booth_client.uploads import Uploader
 from signaling import protocol as p
 
@@ -52,7 +62,8 @@ EventCallback = Callable[[dict[str, Any]], None]
 # Frames from the hub that are logged as events (documents, face check).
 _LOGGED_IN = frozenset({"document.requested", "document.reviewed", "face.check.started",
                         "face.check.status"})
-_LOGGED_OUT = frozenset({"document.status", "face.check.submit"})
+_LOGGED_OUT = frozenset({"document.status", "face.check.submit", "assist.consent",
+                         "assist.form.progress", "assist.board.get"})
 
 
 class BoothRunner:
@@ -96,6 +107,8 @@ class BoothRunner:
         self._grabber = grabber or (lambda: TrackGrabber(self.media.video_tap()))
         self._upload_backoff_s = upload_backoff_s
         self.jobs: AssistJobs | None = None
+        self.remote_jobs: RemoteJobs | None = None
+        self.on_tap: TapHandler | None = None  # the kiosk presses remote taps here
 
     # ------------------------------------------------------------------ public
 
@@ -104,9 +117,13 @@ class BoothRunner:
         self._http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=15))
         uploader = Uploader(self._http, self.server, lambda: self.engine.token,
                             backoff_s=self._upload_backoff_s)
+        self.remote_jobs = RemoteJobs(self.engine, self._apply, uploader, self.media.screen,
+                                      on_event=self._event, clock=self.clock)
+        self.remote_jobs.on_tap = self.on_tap
         self.jobs = AssistJobs(self.engine, self._apply, uploader, scanner=self.scanner,
                                grabber=self._grabber, on_event=self._event,
-                               on_scanner=self._scanner_status, clock=self.clock)
+                               on_scanner=self._scanner_status,
+                               on_document=self.remote_jobs.keep_document, clock=self.clock)
         workers = [self._spawn(self._worker(self._main), "booth-effects"),
                    self._spawn(self._worker(self._media_q), "booth-media"),
                    self._spawn(self._timers(), "booth-timers"),
@@ -127,6 +144,7 @@ class BoothRunner:
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task
             await self.jobs.close()  # no capture, upload or face frame outlives the booth
+            await self.remote_jobs.close()
             if self.scanner is not None:
                 await self.scanner.close()
             if self.ws is not None:
@@ -147,6 +165,12 @@ class BoothRunner:
 
     def view(self) -> s.BoothView:
         return self.engine.view()
+
+    def document_image(self, document_id: str) -> bytes | None:
+        """The booth's own copy of a document it uploaded in this call (encoded bytes)."""
+        jobs = self.remote_jobs
+        image = jobs.document_image(document_id) if jobs is not None else None
+        return image.body if image is not None else None
 
     async def drop_link(self) -> None:
         """Fault drill: cut the WebSocket's TCP connection without a closing handshake."""
@@ -172,6 +196,9 @@ class BoothRunner:
             if isinstance(eff, AssistEffect):
                 if self.jobs is not None:
                     self.jobs.handle(eff)
+            elif isinstance(eff, RemoteEffect):
+                if self.remote_jobs is not None:
+                    self.remote_jobs.handle(eff)
             elif isinstance(eff, s.StartMedia | s.ApplyRemote | s.StopMedia):
                 self._media_q.put_nowait(eff)
             else:
@@ -214,6 +241,8 @@ class BoothRunner:
         elif isinstance(eff, s.LoadCatalog):
             await self._load_catalog()
         elif isinstance(eff, s.ResetResident):
+            if self.remote_jobs is not None:
+                self.remote_jobs.forget_documents()
             if self._on_reset is not None:
                 self._on_reset()
         elif isinstance(eff, s.Disabled):
@@ -268,7 +297,7 @@ class BoothRunner:
                 except p.ProtocolError as exc:
                     log.warning("booth: unreadable frame from the hub: %s", exc)
                     continue
-                if frame.type in _LOGGED_IN:
+                if frame.type in _LOGGED_IN or frame.type.startswith("assist."):
                     self._event({"event": frame.type, **frame.data.model_dump(mode="json")})
                 self._apply(self.engine.frame(frame, self.clock()))
         except websockets.ConnectionClosed:
@@ -296,6 +325,11 @@ class BoothRunner:
                              "received": st.frames_received,
                              "audio_received": st.audio_frames_received,
                              "size": list(st.frame_size) if st.frame_size else None})
+            screen = self.media.screen
+            if screen.sharing:
+                self._event({"event": "screen.frames", "call_id": call.call_id,
+                             "sent": screen.frames_sent,
+                             "size": list(screen.size) if screen.size else None})
 
     async def _timers(self) -> None:
         while True:

@@ -1,15 +1,17 @@
-"""HTTP uploads of documents and face-check frames to the hub (docs/protocol.md,
-"Call documents and face checks").
+"""HTTP uploads to the hub: documents and face-check frames (docs/protocol.md,
+"Call documents and face checks") and signed forms ("Remote assist forms").
 
 ``POST {server}/api/calls/{call_id}/documents?kind=&request_id=`` with the
 image bytes, and ``POST {server}{upload_url}?seq=&t_ms=&step=`` with one JPEG
-frame, both with the booth's device token as ``Authorization: Bearer``.
+frame, and ``POST {server}/api/calls/{call_id}/forms/{form_id}/submission`` with
+the signed form as JSON, all with the booth's device token as ``Authorization: Bearer``.
 
 Transient failures (connection errors, timeouts, HTTP 5xx) are retried with
 exponential backoff a few times; a 4xx is the hub's answer and is not
 retried. Exceptions::
 
-    UploadError(message, status, code, transient)   -- after the retries, or at once for 4xx
+    UploadError(message, status, code, transient, answer)
+        -- after the retries, or at once for 4xx; ``answer`` is the hub's JSON error body
 
 The token only ever goes to the hub's own origin: an ``upload_url`` that
 names another host is refused before anything is sent.
@@ -28,7 +30,7 @@ from urllib.parse import quote, urlsplit
 
 import aiohttp
 
-__all__ = ["DocumentReceipt", "UploadError", "Uploader"]
+__all__ = ["DocumentReceipt", "FormReceipt", "UploadError", "Uploader"]
 
 log = logging.getLogger(__name__)
 
@@ -37,12 +39,13 @@ class UploadError(Exception):
     """The upload did not succeed. ``status`` is the HTTP status (None: no answer)."""
 
     def __init__(self, message: str, *, status: int | None = None, code: str | None = None,
-                 transient: bool = False) -> None:
+                 transient: bool = False, answer: Any = None) -> None:
         super().__init__(message)
         self.message = message
         self.status = status
         self.code = code
         self.transient = transient
+        self.answer = answer
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,18 @@ class DocumentReceipt:
     attempts: int
     upload_ms: int
     body: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class FormReceipt:
+    """The hub's 201 answer to a signed form: its digests and when it was stored."""
+
+    form_id: str
+    sha256: str
+    signature_sha256: str
+    submitted_at: float
+    attempts: int
+    upload_ms: int
 
 
 class Uploader:
@@ -101,6 +116,23 @@ class Uploader:
         except (KeyError, TypeError, ValueError) as exc:
             raise UploadError(f"the hub's answer has no document_id: {exc}",
                               status=status) from exc
+
+    async def form(self, call_id: str, form_id: str, body: Mapping[str, Any]) -> FormReceipt:
+        """Submit a signed form (JSON). A 400 with per-field errors raises
+        :class:`UploadError` whose ``answer`` holds them (``error.fields``)."""
+        url = (f"{self.server}/api/calls/{quote(call_id, safe='')}/forms/"
+               f"{quote(form_id, safe='')}/submission")
+        raw = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        t0 = time.perf_counter()
+        status, answer, tries = await self._post(url, {}, raw, "application/json")
+        try:
+            return FormReceipt(
+                form_id=str(answer["form_id"]), sha256=str(answer["sha256"]),
+                signature_sha256=str(answer["signature_sha256"]),
+                submitted_at=float(answer["submitted_at"]), attempts=tries,
+                upload_ms=round((time.perf_counter() - t0) * 1000))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise UploadError(f"the hub's answer has no digest: {exc}", status=status) from exc
 
     async def frame(self, upload_url: str, seq: int, t_ms: int, step: str, body: bytes) -> int:
         """Upload one face-check frame (JPEG); returns the number of tries it took."""
@@ -150,7 +182,8 @@ class Uploader:
         if 200 <= status < 300:
             return status, answer
         code, message = _error(answer, status)
-        raise UploadError(message, status=status, code=code, transient=status >= 500)
+        raise UploadError(message, status=status, code=code, transient=status >= 500,
+                          answer=answer)
 
 
 def _json(raw: bytes) -> Any:

@@ -14,6 +14,11 @@ self view takes the video area (the agent's picture goes to the corner) under
 :class:`~booth_client.ui.facecheck.FaceGuide` and
 :class:`~booth_client.ui.facecheck.FacePanel`. The side panel (agent, call
 time, hang up) stays as it is.
+
+Remote assist (``view.remote.front``) covers the video the same way, when no
+document capture or face check is under way (those wait for nobody): the form
+(:class:`~booth_client.ui.form.FormPanel`), the agent's guidance or a document
+the agent is drawing on (:mod:`booth_client.ui.remote_panels`).
 """
 
 from __future__ import annotations
@@ -28,7 +33,9 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QVBoxLayout, QWidget
 from booth_client.session import BoothView, Link, Media
 from booth_client.ui.document import DocumentOverlay
 from booth_client.ui.facecheck import FaceGuide, FacePanel, face_mode
+from booth_client.ui.form import FormPanel
 from booth_client.ui.i18n import Lang, tr
+from booth_client.ui.remote_panels import DocumentPanel, GuidePanel, Images
 from booth_client.ui.video import VideoWidget
 from booth_client.ui.widgets import (
     Act,
@@ -67,12 +74,14 @@ class _Stage(QWidget):
     corner; in ``face`` mode the other way round. Overlays lie on top."""
 
     def __init__(self, remote: VideoWidget, local: VideoWidget, guide: FaceGuide,
-                 panel: FacePanel, document: DocumentOverlay) -> None:
+                 panel: FacePanel, document: DocumentOverlay,
+                 covers: tuple[QWidget, ...] = ()) -> None:
         super().__init__()
         self.remote, self.local = remote, local
         self.guide, self.panel, self.document = guide, panel, document
+        self.covers = covers  # remote assist's panels: the whole stage, like ``document``
         self.mode = "normal"
-        for w in (remote, local, guide, panel, document):
+        for w in (remote, local, guide, panel, document, *covers):
             w.setParent(self)
         self.arrange()
 
@@ -99,9 +108,11 @@ class _Stage(QWidget):
         sh = sw * 9 // 16
         small.setGeometry(QRect(w - sw - margin, h - sh - margin, sw, sh))
         self.guide.setGeometry(self.local.geometry())
-        for widget in (self.guide, small, self.panel, self.document):
+        for widget in (self.guide, small, self.panel, *self.covers, self.document):
             widget.raise_()
         self.document.setGeometry(0, 0, w, h)
+        for cover in self.covers:
+            cover.setGeometry(0, 0, w, h)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         self.arrange()
@@ -129,8 +140,13 @@ class CallScreen(ScreenBase):
         self.face_guide.setVisible(False)
         self.face_panel = FacePanel(clock)
         self.face_panel.setVisible(False)
+        self.form = FormPanel(act)
+        self.guide = GuidePanel(act)
+        self.surface = DocumentPanel(act)
+        for cover in (self.form, self.guide, self.surface):
+            cover.setVisible(False)
         self.stage = _Stage(self.remote, self.local, self.face_guide, self.face_panel,
-                            self.document)
+                            self.document, (self.surface, self.guide, self.form))
         self.banner = label("banner", name="call.banner",
                             align=Qt.AlignmentFlag.AlignCenter)
         self.banner.setVisible(False)
@@ -225,7 +241,30 @@ class CallScreen(ScreenBase):
         self.face_guide.set_step(face.step if face is not None else None)
         self.face_guide.setVisible(big_self)
         self.stage.set_mode("face" if big_self else "normal")
+        self._draw_remote(view, lang, busy=doc is not None or face is not None)
         self.stage.arrange()  # the panel's height follows its text
+
+    def set_images(self, images: Images) -> None:
+        """Where document pictures come from (the booth's copies of its uploads)."""
+        self.guide.images = images
+        self.surface.images = images
+
+    def _draw_remote(self, view: BoothView, lang: Lang, busy: bool) -> None:
+        remote = view.remote
+        front = remote.front if remote is not None and not busy else None
+        form = remote.form if remote is not None and front == "form" else None
+        guide = remote.guide if remote is not None and front == "guide" else None
+        surface = remote if remote is not None and front == "document" and \
+            remote.document_id is not None else None
+        if form is not None:
+            self.form.draw(form, lang)
+        if guide is not None:
+            self.guide.draw(guide, lang)
+        if surface is not None:
+            self.surface.draw(surface, lang)
+        self.form.setVisible(form is not None)
+        self.guide.setVisible(guide is not None)
+        self.surface.setVisible(surface is not None)
 
     def shown(self) -> None:
         self._tick()

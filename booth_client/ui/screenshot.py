@@ -30,6 +30,7 @@ from booth_client.session import (
 )
 from booth_client.ui.i18n import Lang
 from booth_client.ui.rating import RatingScreen
+from booth_client.ui.screenshot_remote import render_remote
 from booth_client.ui.theme import apply_theme
 from booth_client.ui.window import KioskWindow
 from signaling import protocol as p
@@ -189,6 +190,21 @@ def render_all(outdir: Path, size: tuple[int, int], lang: Lang = "zh",
         window.self_video.push(_picture(640, 360, (190, 200, 205), (60, 80, 110), 1))
 
     shot("call", s.engine.view(), frames)
+
+    def in_call() -> BoothSession:
+        c = _Sample()
+        c.welcome()
+        c.act("start")
+        c.act("service", "housing.public_rental")
+        c.act("take_ticket")
+        c.feed("ticket", ticket_id="t1", number="A012", state="waiting", position=3,
+               eta_s=540, service_id="housing.public_rental", department_id="housing")
+        c.feed("call.start", call_id="c1", ticket_id="t1", role="offerer",
+               peer={"kind": "agent", "id": "u1", "name": AGENT}, ice_servers=[])
+        c._keep(c.engine.peer_state("c1", 0, "connected", c.now))
+        return c.engine
+
+    render_remote(window, shot, in_call, T0 + 320, lang, frames)
     s._keep(s.engine.peer_state("c1", 0, "disconnected", s.now))
     shot("call-reconnecting", s.engine.view(), frames)
     s._keep(s.engine.peer_state("c1", 0, "connected", s.now))

@@ -208,6 +208,61 @@ QPushButton[role="reason"] {{
 }}
 QPushButton[role="reason"]:checked {{ background: {BLUE_LIGHT}; border: 3px solid {BLUE};
     color: {BLUE}; font-weight: 700; }}
+QFrame[role="sharebar"] {{ background: {AMBER_BG}; border-bottom: 4px solid {AMBER_BORDER}; }}
+QLabel[role="share-dot"] {{ color: {RED}; font-size: 44px; }}
+QLabel[role="share-text"] {{ font-size: 36px; font-weight: 700; color: {AMBER_TEXT}; }}
+QFrame[role="consent-card"] {{
+    background: {SURFACE}; border: 4px solid {BLUE}; border-radius: 32px;
+}}
+QPushButton[size="huge"] {{ font-size: 60px; font-weight: 800; border-radius: 26px; }}
+QFrame[role="field-row"] {{
+    background: {SURFACE}; border: 2px solid {BORDER}; border-radius: 18px;
+}}
+QFrame[role="field-row"][error="true"] {{ border: 3px solid {RED}; background: #fff7f7; }}
+QLabel[role="field-label"] {{ font-size: 36px; font-weight: 700; }}
+QLabel[role="field-tag"] {{
+    font-size: 26px; color: {MUTED}; background: {BG}; border-radius: 14px; padding: 4px 14px;
+}}
+QLabel[role="field-tag"][kind="required"] {{ color: {RED}; background: #fbeaea; }}
+QLabel[role="field-value"] {{ font-size: 42px; padding: 6px 0; }}
+QLabel[role="field-error"] {{ font-size: 30px; font-weight: 700; color: {RED}; }}
+QPushButton[role="field-box"] {{
+    text-align: left; font-size: 44px; font-weight: 500; color: {TEXT}; background: #f7f9fc;
+    border: 3px solid {BORDER}; border-radius: 14px; padding: 0 24px; min-height: 96px;
+}}
+QPushButton[role="field-box"][state="empty"] {{ color: #7d8ba0; }}
+QPushButton[role="field-box"][state="active"] {{ border: 4px solid {BLUE}; background: white; }}
+QPushButton[role="field-box"][tall="true"] {{ min-height: 150px; }}
+QPushButton[role="option"] {{
+    background: {SURFACE}; color: {TEXT}; border: 3px solid {BORDER}; font-size: 36px;
+    font-weight: 500; padding: 0 28px; min-height: 92px;
+}}
+QPushButton[role="option"]:checked {{
+    background: {BLUE_LIGHT}; border: 4px solid {BLUE}; color: {BLUE}; font-weight: 700;
+}}
+QStackedWidget[role="pages"] {{ background: transparent; }}
+QFrame[role="summary"] {{ background: {BG}; border-radius: 14px; }}
+QLabel[role="summary"] {{ font-size: 28px; color: {TEXT}; }}
+QFrame[role="keyboard"] {{ background: #dfe6ef; border-radius: 18px; }}
+QPushButton[role="key"] {{
+    min-height: 74px; font-size: 40px; padding: 0; background: {SURFACE}; color: {TEXT};
+    border: 2px solid #b8c4d4; border-radius: 12px;
+}}
+QPushButton[role="key"]:pressed {{ background: {BLUE_LIGHT}; }}
+QPushButton[role="key-fn"] {{
+    min-height: 74px; font-size: 30px; padding: 0 8px; background: #eef2f7; color: {BLUE};
+    border: 2px solid #b8c4d4; border-radius: 12px;
+}}
+QFrame[role="review-row"] {{ background: {SURFACE}; border-bottom: 2px solid {BORDER}; }}
+QLabel[role="review-label"] {{ font-size: 32px; color: {MUTED}; }}
+QLabel[role="review-value"] {{ font-size: 40px; font-weight: 700; }}
+QLabel[role="guide-mark"] {{
+    font-size: 38px; font-weight: 800; color: white; background: #8795a8; border-radius: 36px;
+    min-width: 72px; max-width: 72px; min-height: 72px; max-height: 72px;
+}}
+QLabel[role="guide-mark"][done="true"] {{ background: {GREEN}; }}
+QLabel[role="guide-item"] {{ font-size: 44px; font-weight: 600; }}
+QLabel[role="guide-item"][done="true"] {{ color: {MUTED}; }}
 QLabel[role="stars"] {{ font-size: 36px; }}
 QLabel[role="level-text"] {{ font-size: 38px; font-weight: 700; }}
 QLabel[role="level-text"][lang="en"] {{ font-size: 30px; }}

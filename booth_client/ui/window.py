@@ -9,6 +9,12 @@ default when the engine says the resident left (:meth:`reset_resident`).
 
 Every touch is reported as the ``touch`` intent so the engine can push its
 inactivity timeouts back; buttons report their own intents on release.
+
+Remote assist (issue 7) adds three things at window level, over every screen:
+the share bar under the status bar (停止共享 / 收回控制, while the screen is
+shared), the consent question (over everything, while the agent asks) and the
+remote layer (the frame, the agent's pointer and drawings, tap ripples; it lets
+every touch through). :meth:`inject_tap` presses the window for the agent.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ import time
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtGui import QCloseEvent, QInputEvent
+from PySide6.QtGui import QCloseEvent, QInputEvent, QResizeEvent
 from PySide6.QtWidgets import QApplication, QStackedWidget, QVBoxLayout, QWidget
 
 from booth_client.session import BoothView, Link, Media, Screen
@@ -25,6 +31,10 @@ from booth_client.ui.call import CallScreen
 from booth_client.ui.choose import ChooseScreen
 from booth_client.ui.i18n import Lang, other_lang, tr
 from booth_client.ui.rating import RatingScreen
+from booth_client.ui.remote_bar import ConsentPrompt, ShareBar
+from booth_client.ui.remote_control import inject_tap
+from booth_client.ui.remote_overlay import RemoteLayer
+from booth_client.ui.remote_panels import Images
 from booth_client.ui.screens import MessageScreen, ThanksScreen, WaitingScreen, WelcomeScreen
 from booth_client.ui.video import VideoWidget
 from booth_client.ui.widgets import Act, ScreenBase, StatusBar, label, set_text
@@ -79,6 +89,8 @@ class KioskWindow(QWidget):
         root.setContentsMargins(0, 0, 0, 0)
         root.setSpacing(0)
         root.addWidget(self.status)
+        self.share_bar = ShareBar(act)
+        root.addWidget(self.share_bar)
         # The banner sits in its own strip so that hiding it hides its margins too.
         self.banner_strip = QWidget()
         strip = QVBoxLayout(self.banner_strip)
@@ -87,6 +99,9 @@ class KioskWindow(QWidget):
         self.banner_strip.setVisible(False)
         root.addWidget(self.banner_strip)
         root.addWidget(self.stack, 1)
+        self.consent = ConsentPrompt(self, act, clock)
+        self.remote_layer = RemoteLayer(self)
+        self.remote_layer.setVisible(False)
 
         # Until the runner's first view: "connecting", drawn but not remembered.
         self._draw(_STARTING)
@@ -136,6 +151,7 @@ class KioskWindow(QWidget):
             self.remote_video.clear()
             self.self_video.clear()
 
+        self.share_bar.draw(view.remote, lang)
         widget = self.screens[view.screen]
         widget.draw(view, lang)
         current = self.stack.currentWidget()
@@ -144,6 +160,17 @@ class KioskWindow(QWidget):
                 current.hidden()
             self.stack.setCurrentWidget(widget)
             widget.shown()
+        self.consent.draw(view.remote, lang)
+        self.remote_layer.set_view(view.remote)
+
+    def set_images(self, images: Images) -> None:
+        """Where document pictures come from (``BoothRunner.document_image``)."""
+        self.call_screen.set_images(images)
+
+    def inject_tap(self, x: float, y: float, seq: int = 0) -> str | None:
+        """A remote tap (``assist.control``, the resident's control grant on): press what
+        lies at (``x``, ``y``) 0..1 of the window. Returns what was pressed (or refused)."""
+        return inject_tap(self, x, y)
 
     def current_screen(self) -> ScreenBase:
         widget = self.stack.currentWidget()
@@ -169,6 +196,12 @@ class KioskWindow(QWidget):
         self.set_lang(self.default_lang)
 
     # ------------------------------------------------------------------ Qt
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.consent.setGeometry(self.rect())
+        self.remote_layer.setGeometry(self.rect())
+        self.remote_layer.raise_()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() in _TOUCH_EVENTS and isinstance(watched, QWidget) \
