@@ -16,16 +16,14 @@ peer connection. aiortc puts every candidate in the SDP, so nothing is
 trickled; incoming ``call.ice`` of the current ``gen`` are still added
 (browsers trickle).
 
-Documents and face checks (``docs/protocol.md`` ``document.*``, ``face.check.*``)
-can be scripted: ``request_document`` asks the booth for a document once the
-call's media connects; every ``document.added`` is then downloaded with the
-session token and checked against its ``sha256`` (and written to ``save_dir``,
-0600); ``review`` answers each document (``rescan`` asks once per request, the
-re-scan is then accepted); ``face_check`` starts a check on the first
-``id_front`` document that is not sent back, and ``face_decision`` decides it
-when the result comes. The same steps are public methods
-(:meth:`HeadlessAgent.request_document`, :meth:`~HeadlessAgent.review_document`,
-:meth:`~HeadlessAgent.start_face_check`, :meth:`~HeadlessAgent.decide_face_check`).
+Documents and face checks (:class:`~cloud_seat.seat_desk.SeatDesk`) and remote
+assist (:class:`~cloud_seat.seat_assist.SeatAssist`) live in their own modules; the
+agent feeds them the call's events and lends them its connection
+(:class:`~cloud_seat.seat_desk.SeatLink`). Their scripted steps are options here
+(``request_document``, ``review``, ``face_check``; ``assist_consent``,
+``pointer_probe``, ``push_form``, ``guide``, ``control_tap``), and their public
+methods are the agent's too (:meth:`HeadlessAgent.request_document`, ...; the
+assist steps as :attr:`HeadlessAgent.assist`).
 
 Every notable thing is reported through ``on_event`` as one JSON-ready dict
 with ``event`` and ``t`` (Unix seconds), and kept in :attr:`HeadlessAgent.events`.
@@ -45,17 +43,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-import hashlib
 import itertools
 import logging
-import os
 import random
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, get_args
+from typing import Any
 
 import aiohttp
 import websockets
@@ -67,6 +63,14 @@ from av import VideoFrame
 from websockets.asyncio.client import ClientConnection
 
 from cloud_seat.ice import rtc_configuration
+from cloud_seat.seat_assist import SeatAssist
+from cloud_seat.seat_desk import (
+    DEFAULT_RESCAN_REASON,
+    SeatDesk,
+    SeatDocument,
+    SeatFaceCheck,
+    SeatLink,
+)
 from cloud_seat.synthetic import SyntheticVideoTrack
 from signaling import protocol as p
 
@@ -76,7 +80,6 @@ __all__ = ["HeadlessAgent", "CallStats", "SeatDocument", "SeatFaceCheck", "SeatE
 log = logging.getLogger(__name__)
 
 CLIENT = "xiaowu-seat/0.1.0"
-DEFAULT_RESCAN_REASON = "图像不清晰，请重新拍摄"
 EventCallback = Callable[[dict[str, Any]], None]
 _Job = Callable[[], Awaitable[None]]
 _RTC_ERRORS = (ValueError, InternalError, InvalidAccessError, InvalidStateError)
@@ -110,8 +113,10 @@ def ws_url(server: str) -> str:
 class CallStats:
     """What the agent saw of one call; times are Unix seconds.
 
-    ``frames_received`` counts decoded video frames over all gens,
-    ``frames_by_gen`` per peer connection; ``gens`` lists the gens answered.
+    ``frames_received`` counts decoded camera frames over all gens,
+    ``frames_by_gen`` per peer connection; ``gens`` lists the gens answered;
+    ``screen_frames`` counts the frames of the booth's screen share (its second
+    video track, docs/protocol.md ``assist.consent``).
     """
 
     call_id: str
@@ -124,44 +129,11 @@ class CallStats:
     frame_size: tuple[int, int] | None = None
     gens: list[int] = field(default_factory=list)
     frames_by_gen: dict[int, int] = field(default_factory=dict)
+    screen_frames: int = 0
     pc_states: list[tuple[int, str]] = field(default_factory=list)
     ended_at: float | None = None
     end_reason: str | None = None
     ended_by: str | None = None
-
-
-@dataclass
-class SeatDocument:
-    """A document of a call as the seat saw it (``document.added``) and what it did with it.
-
-    ``downloaded`` is the byte count once the image was fetched and its SHA-256
-    matched; ``path`` where it was saved; ``review`` the decision the hub confirmed.
-    """
-
-    document_id: str
-    call_id: str
-    request_id: str | None
-    kind: str
-    content_type: str
-    size: int
-    sha256: str
-    url: str
-    downloaded: int | None = None
-    path: str | None = None
-    review: str | None = None
-
-
-@dataclass
-class SeatFaceCheck:
-    """A face check this seat started: its statuses, its result and the decision."""
-
-    check_id: str
-    call_id: str
-    document_id: str
-    challenges: list[str]
-    states: list[str] = field(default_factory=list)
-    result: p.FaceCheckResult | None = None
-    decision: str | None = None
 
 
 @dataclass
@@ -177,8 +149,6 @@ class _Call:
     local_tracks: list[MediaStreamTrack] = field(default_factory=list)
     readers: set[asyncio.Task[None]] = field(default_factory=set)
     hangup: asyncio.TimerHandle | None = None
-    document_asked: bool = False  # request_document was sent for this call
-    face_started: bool = False  # face_check was started for this call
 
 
 class HeadlessAgent:
@@ -188,15 +158,19 @@ class HeadlessAgent:
     ``video_size``/``video_fps`` shape the synthetic camera sent to the booth.
     ``reconnect_backoff_s`` is (first, longest) delay between reconnects.
 
-    Documents and face checks (see the module docstring): ``request_document``
-    (a kind) with ``document_instruction``, ``review`` (``accepted`` or ``rescan``)
-    with ``rescan_reason``, ``face_check`` with ``face_decision`` (``confirmed``
-    or ``rejected``; none leaves the check undecided), ``save_dir``.
+    Documents and face checks (:class:`~cloud_seat.seat_desk.SeatDesk`):
+    ``request_document`` (a kind) with ``document_instruction``, ``review``
+    (``accepted`` or ``rescan``) with ``rescan_reason``, ``face_check`` with
+    ``face_decision`` (``confirmed`` or ``rejected``; none leaves the check
+    undecided), ``save_dir``. Remote assist (:class:`~cloud_seat.seat_assist.SeatAssist`):
+    ``assist_consent`` (``screen`` or ``control``), ``pointer_probe`` (a count),
+    ``push_form`` (a template file), ``guide`` (a text), ``control_tap`` (x, y).
 
     Public state for tests and tools: :attr:`calls` (per call id), :attr:`state`
     (the last ``agent.state``), :attr:`connected`, :attr:`session_id`,
     :attr:`pending_offer`, :attr:`documents` and :attr:`face_checks` (by id),
-    :attr:`events` (the last 1000 events).
+    :attr:`assist` (its :attr:`~cloud_seat.seat_assist.SeatAssist.forms` and
+    consent), :attr:`events` (the last 1000 events).
     """
 
     def __init__(
@@ -221,6 +195,11 @@ class HeadlessAgent:
         face_check: bool = False,
         face_decision: str | None = None,
         save_dir: str | Path | None = None,
+        assist_consent: str | None = None,
+        pointer_probe: int = 0,
+        push_form: str | Path | None = None,
+        guide: str | None = None,
+        control_tap: tuple[float, float] | None = None,
     ) -> None:
         self.server = server.rstrip("/")
         self.ws_url = ws_url(self.server)
@@ -236,25 +215,18 @@ class HeadlessAgent:
         self._on_event = on_event
         self._backoff_s = reconnect_backoff_s
         self._stats_interval_s = stats_interval_s
-        # documents and face checks (validated here, so a script fails before it connects)
-        if request_document is not None and request_document not in get_args(p.DocumentKind):
-            raise ValueError(f"request_document must be one of "
-                             f"{', '.join(get_args(p.DocumentKind))}, not {request_document!r}")
-        for name, text in (("document_instruction", document_instruction),
-                           ("rescan_reason", rescan_reason)):
-            if text is not None and len(text) > 200:
-                raise ValueError(f"{name} is longer than 200 characters")
-        if review not in (None, "accepted", "rescan"):
-            raise ValueError(f"review must be accepted or rescan, not {review!r}")
-        if face_decision not in (None, "confirmed", "rejected"):
-            raise ValueError(f"face_decision must be confirmed or rejected, not {face_decision!r}")
-        self.document_kind = request_document
-        self.document_instruction = document_instruction
-        self.review = review
-        self.rescan_reason = rescan_reason
-        self.face_check = face_check
-        self.face_decision = face_decision
-        self.save_dir = Path(save_dir) if save_dir is not None else None
+        link = SeatLink(self.server, self._try_request, self._send_event, self._emit,
+                        self._spawn, self._bearer, lambda: self._http)
+        # documents, face checks and assist check their options here: a script fails at once
+        self.desk = SeatDesk(link, request_document=request_document,
+                             document_instruction=document_instruction, review=review,
+                             rescan_reason=rescan_reason, face_check=face_check,
+                             face_decision=face_decision, save_dir=save_dir)
+        self.assist = SeatAssist(link, consent=assist_consent, pointer_probe=pointer_probe,
+                                 push_form=push_form, guide=guide, control_tap=control_tap,
+                                 save_dir=save_dir)
+        self.documents: dict[str, SeatDocument] = self.desk.documents
+        self.face_checks: dict[str, SeatFaceCheck] = self.desk.face_checks
 
         self.calls: dict[str, CallStats] = {}
         self.state: str | None = None
@@ -264,10 +236,7 @@ class HeadlessAgent:
         self.pending_offer: str | None = None
         self.waiting: dict[str, int] = {}  # tickets waiting per department (queue.snapshot)
         self.events: deque[dict[str, Any]] = deque(maxlen=1000)
-        self.documents: dict[str, SeatDocument] = {}
-        self.face_checks: dict[str, SeatFaceCheck] = {}
-        self._asked_at: dict[str, float] = {}  # request_id -> monotonic time of the last ask
-        self._rescanned: set[str] = set()  # request ids this seat sent back once
+        self.name = ""  # the agent's display name (login)
 
         self._token: str | None = None
         self._ws: ClientConnection | None = None
@@ -401,185 +370,29 @@ class HeadlessAgent:
     # ------------------------------------------------------------------ documents, face checks
 
     async def request_document(self, kind: str, instruction: str | None = None) -> str | None:
-        """Ask the booth of the current call for a document; the ``request_id``, or None."""
-        call = self._call
-        if call is None:
-            return None
-        asked = time.monotonic()
-        req = p.DocumentRequest.model_validate(
-            {"call_id": call.stats.call_id, "kind": kind, "instruction": instruction})
-        reply = await self._try_request("document.request", req)
-        if reply is None or reply.type != "document.requested":
-            return None  # an error reply was already reported as an ``error`` event
-        data = p.parse_data(reply, p.DocumentRequested)
-        self._asked_at[data.request_id] = asked
-        self._emit({"event": "document.requested", "call_id": data.call_id,
-                    "request_id": data.request_id, "kind": data.kind,
-                    "instruction": data.instruction})
-        return data.request_id
+        """:meth:`SeatDesk.request_document <cloud_seat.seat_desk.SeatDesk.request_document>`."""
+        return await self.desk.request_document(kind, instruction)
 
     async def review_document(self, document_id: str, decision: str,
                               reason: str | None = None) -> bool:
-        """``document.review``: ``accepted``, or ``rescan`` (the booth captures it again)."""
-        doc = self.documents.get(document_id)
-        asked = time.monotonic()
-        req = p.DocumentReview.model_validate(
-            {"document_id": document_id, "decision": decision, "reason": reason})
-        reply = await self._try_request("document.review", req)
-        if reply is None or reply.type != "document.reviewed":
-            return False
-        data = p.parse_data(reply, p.DocumentReviewed)
-        if doc is not None:
-            doc.review = data.decision
-        if data.decision == "rescan" and data.request_id is not None:
-            self._asked_at[data.request_id] = asked  # the re-scan is a new ask
-        self._emit({"event": "document.reviewed", "call_id": data.call_id,
-                    "document_id": data.document_id, "request_id": data.request_id,
-                    "decision": data.decision, "reason": data.reason})
-        return True
+        """:meth:`SeatDesk.review_document <cloud_seat.seat_desk.SeatDesk.review_document>`."""
+        return await self.desk.review_document(document_id, decision, reason)
 
     async def download_document(self, document_id: str) -> bytes | None:
-        """Fetch a document (one of :attr:`documents`) with the session token and check
-        its SHA-256 and size.
-
-        Emits ``document.downloaded`` (and writes ``save_dir/<document_id>.<ext>``,
-        0600) or ``document.download_failed``; returns the bytes or None.
-        """
-        doc = self.documents[document_id]
-        assert self._http is not None
-        failed: dict[str, Any] = {"event": "document.download_failed", "call_id": doc.call_id,
-                                  "document_id": document_id}
-        try:
-            async with self._http.get(self.server + doc.url, headers=self._bearer()) as resp:
-                body = await resp.read()
-                status = resp.status
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            self._emit({**failed, "error": f"{type(exc).__name__}: {exc}"})
-            return None
-        if status != 200:
-            self._emit({**failed, "status": status, "error": body[:200].decode("utf-8",
-                                                                                 "replace")})
-            return None
-        digest = hashlib.sha256(body).hexdigest()
-        if digest != doc.sha256 or len(body) != doc.size:
-            self._emit({**failed, "status": status, "error": "content does not match "
-                        f"document.added: sha256 {digest}, {len(body)} bytes"})
-            return None
-        doc.downloaded = len(body)
-        if self.save_dir is not None:
-            doc.path = await asyncio.to_thread(self._save, doc, body)
-        asked = self._asked_at.get(doc.request_id or "")
-        self._emit({"event": "document.downloaded", "call_id": doc.call_id,
-                    "document_id": document_id, "request_id": doc.request_id,
-                    "kind": doc.kind, "sha256": digest, "bytes": len(body),
-                    "ms_since_request": None if asked is None
-                    else round((time.monotonic() - asked) * 1000),
-                    "path": doc.path})
-        return body
+        """:meth:`SeatDesk.download_document <cloud_seat.seat_desk.SeatDesk.download_document>`."""
+        return await self.desk.download_document(document_id)
 
     async def start_face_check(self, document_id: str) -> str | None:
-        """``face.check.start`` on an ``id_front`` document of the current call; the check id."""
-        call = self._call
-        if call is None:
-            return None
-        req = p.FaceCheckStart(call_id=call.stats.call_id, document_id=document_id)
-        reply = await self._try_request("face.check.start", req)
-        if reply is None or reply.type != "face.check.started":
-            return None
-        data = p.parse_data(reply, p.FaceCheckStarted)
-        self.face_checks[data.check_id] = SeatFaceCheck(
-            data.check_id, data.call_id, data.document_id, list(data.challenges))
-        self._emit({"event": "face.check.started", "call_id": data.call_id,
-                    "check_id": data.check_id, "document_id": data.document_id,
-                    "challenges": list(data.challenges), "max_frames": data.max_frames})
-        return data.check_id
+        """:meth:`SeatDesk.start_face_check <cloud_seat.seat_desk.SeatDesk.start_face_check>`."""
+        return await self.desk.start_face_check(document_id)
 
     async def decide_face_check(self, check_id: str, decision: str,
                                 note: str | None = None) -> bool:
-        """``face.check.decide``: ``confirmed`` or ``rejected`` (the score is only advice)."""
-        req = p.FaceCheckDecide.model_validate(
-            {"check_id": check_id, "decision": decision, "note": note})
-        reply = await self._try_request("face.check.decide", req)
-        if reply is None or reply.type != "face.check.decided":
-            return False
-        data = p.parse_data(reply, p.FaceCheckDecided)
-        check = self.face_checks.get(check_id)
-        if check is not None:
-            check.decision = data.decision
-        self._emit({"event": "face.check.decided", "call_id": data.call_id,
-                    "check_id": data.check_id, "decision": data.decision,
-                    "by": data.by.name})
-        return True
+        """:meth:`SeatDesk.decide_face_check <cloud_seat.seat_desk.SeatDesk.decide_face_check>`."""
+        return await self.desk.decide_face_check(check_id, decision, note)
 
     def _bearer(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self._token}"} if self._token else {}
-
-    def _save(self, doc: SeatDocument, body: bytes) -> str:
-        """Write a document 0600 (personal data, DESIGN.md §5) under ``save_dir`` (0700)."""
-        assert self.save_dir is not None
-        self.save_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-        ext = ".png" if doc.content_type == "image/png" else ".jpg"
-        path = self.save_dir / f"{doc.document_id}{ext}"
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as out:
-            out.write(body)
-        return str(path)
-
-    def _on_document_added(self, data: p.DocumentAdded) -> None:
-        doc = SeatDocument(data.document_id, data.call_id, data.request_id, data.kind,
-                           data.content_type, data.size, data.sha256, data.url)
-        self.documents[doc.document_id] = doc
-        self._emit({"event": "document.added", "call_id": data.call_id,
-                    "document_id": data.document_id, "request_id": data.request_id,
-                    "kind": data.kind, "content_type": data.content_type,
-                    "width": data.width, "height": data.height, "size": data.size,
-                    "sha256": data.sha256})
-        if self.document_kind or self.review or self.face_check or self.save_dir:
-            self._spawn(self._handle_document(doc), "seat-document")
-
-    async def _handle_document(self, doc: SeatDocument) -> None:
-        """Scripted handling of a new document: download, review, face check."""
-        if await self.download_document(doc.document_id) is None:
-            return
-        call = self._call
-        if call is None or call.stats.call_id != doc.call_id:
-            return  # the call is over: nothing left to review
-        decision = self.review
-        if decision == "rescan" and (doc.request_id is None or doc.request_id in self._rescanned):
-            decision = "accepted"  # one re-scan per request, then the new scan is taken
-        if decision is not None:
-            if decision == "rescan" and doc.request_id is not None:
-                self._rescanned.add(doc.request_id)
-            reason = self.rescan_reason if decision == "rescan" else None
-            await self.review_document(doc.document_id, decision, reason)
-        if self.face_check and doc.kind == "id_front" and decision != "rescan" \
-                and not call.face_started:
-            call.face_started = True
-            if await self.start_face_check(doc.document_id) is None:
-                call.face_started = False
-
-    def _on_face_status(self, data: p.FaceCheckStatus) -> None:
-        check = self.face_checks.get(data.check_id)
-        if check is not None:
-            check.states.append(data.state)
-        self._emit({"event": "face.check.status", "call_id": data.call_id,
-                    "check_id": data.check_id, "state": data.state, "hint": data.hint})
-
-    def _on_face_result(self, data: p.FaceCheckResult) -> None:
-        check = self.face_checks.get(data.check_id)
-        if check is not None:
-            check.result = data
-        self._emit({"event": "face.check.result", "call_id": data.call_id,
-                    "check_id": data.check_id, "state": data.state, "band": data.band,
-                    "distance": data.distance, "passed": data.passed,
-                    "thresholds": data.thresholds.model_dump(),
-                    "model": data.model.model_dump(),
-                    "failed_gates": [g.name for g in data.gates if not g.passed],
-                    "liveness": {c.action: c.passed for c in data.liveness},
-                    "error": data.error.model_dump(mode="json") if data.error else None})
-        if self.face_decision is not None and check is not None:
-            self._spawn(self.decide_face_check(data.check_id, self.face_decision),
-                        "seat-face-decide")
 
     # ------------------------------------------------------------------ HTTP login
 
@@ -596,6 +409,7 @@ class HeadlessAgent:
                     if resp.status == 200:
                         self._token = str(data["token"])
                         self.user_id = data.get("user_id")
+                        self.name = str(data.get("name") or self.username)
                         self._emit({"event": "login", "user_id": self.user_id,
                                     "name": data.get("name"), "role": data.get("role")})
                         if data.get("role") != "agent":
@@ -767,16 +581,8 @@ class HeadlessAgent:
             self._jobs.put_nowait(functools.partial(self._on_call_ice, data))
         elif isinstance(data, p.CallEnded):
             self._jobs.put_nowait(functools.partial(self._on_call_ended, data))
-        elif isinstance(data, p.DocumentStatusEvent):
-            self._emit({"event": "document.status", "call_id": data.call_id,
-                        "request_id": data.request_id, "state": data.state,
-                        "code": data.code, "message": data.message})
-        elif isinstance(data, p.DocumentAdded):
-            self._on_document_added(data)
-        elif isinstance(data, p.FaceCheckStatus):
-            self._on_face_status(data)
-        elif isinstance(data, p.FaceCheckResult):
-            self._on_face_result(data)
+        elif self.desk.handle(data) or self.assist.handle(data):
+            pass
         elif isinstance(data, p.Error):
             self._emit_error(frame)
 
@@ -796,6 +602,17 @@ class HeadlessAgent:
             raise _Disconnected(f"the hub connection closed: {exc}") from exc
         finally:
             self._pending.pop(msg_id, None)
+
+    async def _send_event(self, mtype: str, data: p._Data) -> bool:
+        """Send an event (no ``id``: no reply, an error comes back with ``re: null``)."""
+        ws = self._ws
+        if ws is None:
+            return False
+        try:
+            await ws.send(p.encode(mtype, data))
+        except websockets.ConnectionClosed:
+            return False
+        return True
 
     async def _try_request(self, mtype: str, data: p._Data) -> p.Frame | None:
         """:meth:`_request`, reporting a lost connection as an event and None."""
@@ -830,8 +647,8 @@ class HeadlessAgent:
             old = p.CallEnded(call_id=self._call.stats.call_id, reason="superseded", by="hub")
             await self._on_call_ended(old)
         now = time.time()
-        self._asked_at.clear()  # request ids are per call; keep the seat's memory bounded
-        self._rescanned.clear()
+        self.desk.call_started(data.call_id)
+        self.assist.call_started(data.call_id, data.peer, self.name)
         stats = CallStats(data.call_id, data.ticket_id, now, peer_name=data.peer.name)
         self.calls[data.call_id] = stats
         call = _Call(stats, list(data.ice_servers))
@@ -896,16 +713,17 @@ class HeadlessAgent:
             stats.pc_states.append((gen, state))
             self._emit({"event": "pc.state", "call_id": stats.call_id, "gen": gen,
                         "state": state})
-            if state == "connected" and self.document_kind and not call.document_asked:
-                call.document_asked = True  # once per call, not again after a rebuild
-                self._spawn(self.request_document(self.document_kind,
-                                                  self.document_instruction),
-                            "seat-document-request")
+            if state == "connected" and self._call is call:
+                self.desk.media_connected()  # each scripted once a call, not after a rebuild
+                self.assist.media_connected()
 
         def track_added(track: MediaStreamTrack) -> None:
+            # the booth's second video m-line is its screen share (docs/protocol.md)
+            videos = [t.receiver.track for t in pc.getTransceivers() if t.kind == "video"]
+            screen = track.kind == "video" and track in videos[1:]
             self._emit({"event": "track", "call_id": stats.call_id, "gen": gen,
-                        "kind": track.kind})
-            task = asyncio.create_task(self._consume(track, stats, gen), name="seat-rx")
+                        "kind": track.kind, "screen": screen})
+            task = asyncio.create_task(self._consume(track, stats, gen, screen), name="seat-rx")
             call.readers.add(task)
             task.add_done_callback(call.readers.discard)
 
@@ -987,6 +805,8 @@ class HeadlessAgent:
                 call.hangup = None
             self._call = None
             await self._close_pc(call)
+        self.desk.call_ended(data.call_id)
+        self.assist.call_ended(data.call_id)
         if stats is not None and stats.ended_at is None:
             stats.ended_at, stats.end_reason, stats.ended_by = time.time(), data.reason, data.by
         self._emit({"event": "call.ended", "call_id": data.call_id, "reason": data.reason,
@@ -1007,12 +827,16 @@ class HeadlessAgent:
                 task.cancel()
             await asyncio.gather(*late, return_exceptions=True)
 
-    async def _consume(self, track: MediaStreamTrack, stats: CallStats, gen: int) -> None:
+    async def _consume(self, track: MediaStreamTrack, stats: CallStats, gen: int,
+                       screen: bool = False) -> None:
         """Read the booth's frames as they come (audio too, so nothing backs up)."""
         with contextlib.suppress(MediaStreamError):
             while True:
                 frame = await track.recv()
-                if isinstance(frame, VideoFrame):
+                if screen:
+                    stats.screen_frames += 1
+                    self._notify()
+                elif isinstance(frame, VideoFrame):
                     now = time.time()
                     stats.frames_received += 1
                     stats.frames_by_gen[gen] = stats.frames_by_gen.get(gen, 0) + 1
@@ -1041,6 +865,7 @@ class HeadlessAgent:
             last = (s.call_id, s.frames_received, now)
             self._emit({"event": "frames", "call_id": s.call_id, "gen": call.gen,
                         "count": s.frames_received, "audio": s.audio_frames_received,
+                        "screen": s.screen_frames,
                         "size": list(s.frame_size) if s.frame_size else None, "fps": fps})
 
     # ------------------------------------------------------------------ plumbing

@@ -15,6 +15,16 @@ once and accepts the re-scan); ``--face-check`` starts a face check on the
 first ``id_front`` document kept and ``--face-decision`` decides it when the
 result comes.
 
+Remote assist can be scripted too (:mod:`cloud_seat.seat_assist`), once the
+call's media connects: ``--assist-consent screen|control`` asks the resident
+(``control`` asks for the screen first) and waits for the grant;
+``--pointer-probe [N]`` sends N pointer moves and logs when each went out
+(``assist.pointer.sent``, for latency against the booth's log); ``--push-form
+TEMPLATE.json`` pushes a form (the console's templates are in
+``cloud_seat/console/forms/``), logs the resident's progress and checks the
+signed form's hashes (``assist.form.verified``); ``--guide TEXT`` shows a text
+on the booth; ``--control-tap X,Y`` taps once remote control is granted.
+
 Exit codes: 0 stopped (SIGTERM, SIGINT or ``--duration``), 2 usage error or
 refused credentials (the reason on stderr).
 
@@ -33,7 +43,8 @@ import signal
 import sys
 from typing import Any, get_args
 
-from cloud_seat.agent import DEFAULT_RESCAN_REASON, AuthError, HeadlessAgent, ws_url
+from cloud_seat.agent import AuthError, HeadlessAgent, ws_url
+from cloud_seat.seat_desk import DEFAULT_RESCAN_REASON
 from signaling.protocol import DocumentKind
 
 __all__ = ["main", "build_parser"]
@@ -78,6 +89,20 @@ def build_parser() -> argparse.ArgumentParser:
                       help="decide each face check when its result comes (needs --face-check)")
     docs.add_argument("--save-dir", default=None, metavar="DIR",
                       help="write downloaded documents here (files 0600: personal data)")
+    assist = ap.add_argument_group("remote assist")
+    assist.add_argument("--assist-consent", default=None, choices=("screen", "control"),
+                        help="ask the resident to share the screen (control: then also to "
+                             "let the seat tap) and wait for the grant")
+    assist.add_argument("--pointer-probe", default=0, nargs="?", const=5, type=int,
+                        metavar="N", help="send N pointer moves (default 5), each logged with "
+                                          "its send time")
+    assist.add_argument("--push-form", default=None, metavar="TEMPLATE.json",
+                        help="push this form template to the booth and follow it")
+    assist.add_argument("--guide", default=None, metavar="TEXT",
+                        help="show this text on the booth (assist.guide)")
+    assist.add_argument("--control-tap", default=None, metavar="X,Y", type=_point,
+                        help="tap the kiosk at X,Y (0..1) once control is granted "
+                             "(needs --assist-consent control)")
     ap.add_argument("--log-level", default="WARNING", help="stderr log level")
     return ap
 
@@ -92,6 +117,14 @@ def _size(text: str) -> tuple[int, int]:
     if not sep or not width.isdigit() or not height.isdigit():
         raise ValueError(f"--size must look like 640x360, not {text!r}")
     return int(width), int(height)
+
+
+def _point(text: str) -> tuple[float, float]:
+    try:
+        x, y = (float(v) for v in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected X,Y such as 0.5,0.8, not {text!r}") from None
+    return x, y
 
 
 def _print_event(event: dict[str, Any]) -> None:
@@ -141,7 +174,9 @@ def main(argv: list[str] | None = None) -> int:
                               document_instruction=args.document_instruction,
                               review=args.review, rescan_reason=args.rescan_reason,
                               face_check=args.face_check, face_decision=args.face_decision,
-                              save_dir=args.save_dir)
+                              save_dir=args.save_dir, assist_consent=args.assist_consent,
+                              pointer_probe=args.pointer_probe, push_form=args.push_form,
+                              guide=args.guide, control_tap=args.control_tap)
     except ValueError as exc:
         return _fail(str(exc))
     return asyncio.run(_run(agent, args.duration))

@@ -9,6 +9,7 @@ candidates pinned to 127.0.0.1, so every packet stays on loopback (§6).
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import hashlib
 import io
@@ -121,11 +122,13 @@ async def seats(env: HubEnv, loopback_ice: None) -> AsyncIterator[Seats]:
 
 
 class BoothPeer:
-    """The booth's media side: one RTCPeerConnection per gen, the offerer, video then audio."""
+    """The booth's media side: one RTCPeerConnection per gen, the offerer, video then audio
+    (and, with ``screen``, the kiosk screen as a second video m-line, ``sendonly``)."""
 
     def __init__(self, ws: WsClient, ice_servers: list[IceServer] | None = None,
-                 relay_only: bool = False) -> None:
+                 relay_only: bool = False, screen: bool = False) -> None:
         self.ws = ws
+        self.screen = screen
         self.ice_servers = ice_servers or []
         self.relay_only = relay_only
         self.answer_sdp = ""
@@ -144,6 +147,9 @@ class BoothPeer:
                        AudioStreamTrack()]
         for track in self.tracks:
             pc.addTransceiver(track, direction="sendrecv")
+        if self.screen:
+            self.tracks.append(SyntheticVideoTrack(*BOOTH_SIZE, fps=4, label="kiosk screen"))
+            pc.addTransceiver(self.tracks[-1], direction="sendonly")
         self.frames[gen] = 0
 
         def on_track(track: MediaStreamTrack) -> None:
@@ -771,6 +777,29 @@ async def test_capture_failure_is_logged_and_a_corrupt_download_is_refused(
     assert _named(agent, "error")[-1]["code"] == "conflict"
 
 
+class SeatProcess:
+    """``xiaowu-seat`` as a process: its JSON lines, read as a test waits for them."""
+
+    def __init__(self, proc: asyncio.subprocess.Process) -> None:
+        self.proc = proc
+        self.lines: list[dict[str, Any]] = []
+
+    async def until(self, name: str, timeout: float = MEDIA_TIMEOUT) -> dict[str, Any]:
+        assert self.proc.stdout is not None
+        async with asyncio.timeout(timeout):
+            while True:
+                raw = await self.proc.stdout.readline()
+                assert raw, f"xiaowu-seat exited; lines {[e['event'] for e in self.lines]}"
+                self.lines.append(json.loads(raw))
+                if self.lines[-1]["event"] == name:
+                    return self.lines[-1]
+
+    async def stop(self) -> None:
+        if self.proc.returncode is None:
+            self.proc.terminate()
+        await asyncio.wait_for(self.proc.wait(), 15)
+
+
 def test_document_options_are_checked_before_connecting() -> None:
     for bad in ({"request_document": "passport"}, {"review": "maybe"},
                 {"face_decision": "yes"}, {"document_instruction": "长" * 201}):
@@ -795,17 +824,8 @@ async def test_cli_requests_downloads_and_accepts_a_document(
         "--review", "accepted", "--save-dir", str(save_dir),
         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         env={**os.environ, "PYTHONWARNINGS": "error::RuntimeWarning"})
-    lines: list[dict[str, Any]] = []
-
-    async def until(name: str, timeout: float = MEDIA_TIMEOUT) -> dict[str, Any]:
-        assert proc.stdout is not None
-        async with asyncio.timeout(timeout):
-            while True:
-                raw = await proc.stdout.readline()
-                assert raw, f"xiaowu-seat exited; lines {[e['event'] for e in lines]}"
-                lines.append(json.loads(raw))
-                if lines[-1]["event"] == name:
-                    return lines[-1]
+    seat = SeatProcess(proc)
+    until, lines = seat.until, seat.lines
 
     try:
         await until("agent.state")
@@ -834,7 +854,172 @@ async def test_cli_requests_downloads_and_accepts_a_document(
         assert names.index("document.requested") < names.index("document.added") \
             < names.index("document.downloaded")
     finally:
-        if proc.returncode is None:
-            proc.terminate()
-        await asyncio.wait_for(proc.wait(), 15)
+        await seat.stop()
+    assert proc.returncode == 0
+
+
+# -- remote assist (docs/protocol.md assist.*)
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "cloud_seat" / "console" / "forms"
+RESIDENT = {"name": "李秀英", "id_number": "11010519491231002X", "phone": "13812345678",
+            "household": 3, "address": "余杭区石门镇新村村12号", "income": 3200,
+            "housing": "none", "agree": True}
+
+
+def _signature() -> dict[str, Any]:
+    strokes = [[[0.1 + i / 50, 0.5 + (i % 7) / 40, i * 20] for i in range(30)]]
+    img = Image.new("RGB", (300, 120), "white")
+    out = io.BytesIO()
+    img.save(out, "PNG")
+    return {"strokes": strokes, "png": base64.b64encode(out.getvalue()).decode()}
+
+
+async def _consent(booth: WsClient, call_id: str, scope: str, granted: bool) -> None:
+    asked = await booth.expect("assist.consent.requested", timeout=MEDIA_TIMEOUT)
+    assert asked["data"] == {"call_id": call_id, "scope": scope}
+    reply = await booth.request("assist.consent", {"call_id": call_id, "scope": scope,
+                                                   "granted": granted})
+    assert reply["type"] == "ok", reply
+
+
+async def test_assist_script_consent_pointer_form_guide_tap_and_a_checked_signature(
+        env: HubEnv, seats: Seats, booth_peers: list[BoothPeer], tmp_path: Path) -> None:
+    """Scripted assist once the media connects: screen then control consent, pointer
+    probes, a form from the console's templates, a guide and a tap; then the resident's
+    progress (masked), the signed form (both hashes checked, the signature saved 0600)
+    and the booth's screen counted apart from its camera."""
+    saved = tmp_path / "saved"
+    agent = await seats.start("seat-assist", assist_consent="control", pointer_probe=3,
+                              push_form=TEMPLATES / "housing-public-rental.json",
+                              guide="请看屏幕上的红框。", control_tap=(0.5, 0.8), save_dir=saved)
+    _, token = await env.add_booth()
+    booth = await env.connect(token)
+    start = await _ticket_to_start(env, booth)
+    call_id = start["call_id"]
+    peer = BoothPeer(booth, screen=True)
+    booth_peers.append(peer)
+    await peer.offer(call_id, 0)
+
+    await _consent(booth, call_id, "screen", True)
+    await _consent(booth, call_id, "control", True)
+    moves = [(await booth.expect("assist.pointer", timeout=10))["data"] for _ in range(4)]
+    assert [m["visible"] for m in moves] == [True, True, True, False]
+    sent = _named(agent, "assist.pointer.sent")
+    assert [(e["x"], e["y"]) for e in sent] == [(m["x"], m["y"]) for m in moves[:3]]
+    assert all(isinstance(e["sent_at"], float) for e in sent)
+    form = (await booth.expect("assist.form", timeout=10))["data"]
+    fields = {f["id"]: f for f in form["form"]["fields"]}
+    assert fields["service"]["value"] == "公租房申请"  # the call's service, from call.start
+    assert form["form"]["template"] == "housing-public-rental-v1"
+    guide = (await booth.expect("assist.guide", timeout=10))["data"]
+    assert (guide["kind"], guide["text"]) == ("text", "请看屏幕上的红框。")
+    tap = (await booth.expect("assist.control", timeout=10))["data"]
+    assert (tap["x"], tap["y"]) == (0.5, 0.8)
+    assert _named(agent, "assist.control.sent")[0]["ok"] is True
+
+    form_id = form["form_id"]
+    reply = await booth.request("assist.form.progress", {
+        "call_id": call_id, "form_id": form_id,
+        "values": {"name": RESIDENT["name"], "id_number": RESIDENT["id_number"]}})
+    assert reply["type"] == "ok", reply
+    progress = await seats.wait(agent, lambda: _named(agent, "assist.form.progress"))
+    assert progress[0]["values"]["id_number"] == "••••002X" and progress[0]["masked"] == [
+        "id_number"]
+    assert agent.assist.forms[form_id].masked == {"id_number"}
+    assert env.http is not None
+    async with env.http.post(f"{env.base}/api/calls/{call_id}/forms/{form_id}/submission",
+                             json={"values": RESIDENT, "signature": _signature(),
+                                   "reviewed": True},
+                             headers={"Authorization": f"Bearer {token}"}) as resp:
+        assert resp.status == 201, await resp.text()
+        stored = await resp.json()
+    verified = (await seats.wait(agent, lambda: _named(agent, "assist.form.verified")))[0]
+    assert (verified["ok"], verified["signature_ok"], verified["digest_ok"]) == (
+        True, True, True)
+    (submitted,) = _named(agent, "assist.form.submitted")
+    assert submitted["sha256"] == stored["sha256"]
+    assert submitted["values"]["id_number"] == RESIDENT["id_number"]  # unmasked once signed
+    path = Path(verified["path"])
+    assert path.parent == saved and stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == stored["signature_sha256"]
+
+    call = agent.current_call
+    assert call is not None
+    await seats.wait(agent, lambda: call.screen_frames > 2 and call.frames_received > 2)
+    screens = [e["screen"] for e in _named(agent, "track") if e["kind"] == "video"]
+    assert screens == [False, True]
+    actions = [r.action for r in await env.hub.store.list_audit(limit=500)]
+    assert actions.count("assist.control") == 1 and "assist.form.submit" in actions
+
+
+async def test_assist_script_stops_at_a_refusal(
+        env: HubEnv, seats: Seats, booth_peers: list[BoothPeer]) -> None:
+    agent = await seats.start("seat-refused", assist_consent="screen", pointer_probe=2,
+                              push_form=TEMPLATES / "general-statement.json")
+    _, token = await env.add_booth()
+    booth = await env.connect(token)
+    call_id = await _ticket_to_call(env, booth)
+    peer = BoothPeer(booth)
+    booth_peers.append(peer)
+    await peer.offer(call_id, 0)
+    await _consent(booth, call_id, "screen", False)
+    missing = await seats.wait(agent, lambda: _named(agent, "assist.consent.missing"))
+    assert missing[0]["scope"] == "screen"
+    await asyncio.sleep(0.3)
+    assert not _named(agent, "assist.pointer.sent") and not _named(agent, "assist.form.pushed")
+    assert agent.assist.consent == {"screen": False}
+
+
+def test_assist_options_are_checked_before_connecting(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.json"
+    broken.write_text(json.dumps({"title": {"zh": "表"}, "fields": [], "signature": {}}))
+    for bad in ({"assist_consent": "everything"}, {"pointer_probe": -1},
+                {"control_tap": (0.5, 0.5)}, {"assist_consent": "control",
+                                               "control_tap": (1.5, 0.5)},
+                {"push_form": broken}, {"push_form": tmp_path / "missing.json"},
+                {"guide": ""}):
+        with pytest.raises(ValueError):
+            HeadlessAgent("http://127.0.0.1:9", "u", "p", **bad)  # type: ignore[arg-type]
+    out = subprocess.run([*_seat_command(), "--server", "http://127.0.0.1:9/", "--username",
+                          "u", "--password", "p", "--headless", "--control-tap", "0.5"],
+                         capture_output=True, text=True, timeout=30)
+    assert out.returncode == 2 and "--control-tap" in out.stderr
+
+
+async def test_cli_asks_consent_probes_the_pointer_and_pushes_a_form(
+        env: HubEnv, loopback_ice: None, booth_peers: list[BoothPeer]) -> None:
+    """``xiaowu-seat --assist-consent screen --pointer-probe 2 --push-form``: the JSON
+    lines a latency script reads, from a real process."""
+    await Seats(env).provision("seat-cli-assist")
+    proc = await asyncio.create_subprocess_exec(
+        *_seat_command(), "--server", env.base, "--username", "seat-cli-assist", "--password",
+        PASSWORD, "--headless", "--auto-accept", "--ice-address", "127.0.0.1",
+        "--size", "320x180", "--assist-consent", "screen", "--pointer-probe", "2",
+        "--push-form", str(TEMPLATES / "disabled-certificate.json"),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONWARNINGS": "error::RuntimeWarning"})
+    seat = SeatProcess(proc)
+    until, lines = seat.until, seat.lines
+
+    try:
+        await until("agent.state")
+        _, token = await env.add_booth()
+        booth = await env.connect(token)
+        call_id = await _ticket_to_call(env, booth)
+        peer = BoothPeer(booth, screen=True)
+        booth_peers.append(peer)
+        await peer.offer(call_id, 0)
+        await _consent(booth, call_id, "screen", True)
+        first = await until("assist.pointer.sent")
+        moved = (await booth.expect("assist.pointer", timeout=10))["data"]
+        assert (moved["x"], moved["y"]) == (first["x"], first["y"]) and first["seq"] == 0
+        pushed = await until("assist.form.pushed")
+        form = (await booth.expect("assist.form", timeout=10))["data"]
+        assert form["form_id"] == pushed["form_id"] and pushed["title"] == "残疾人证申领表"
+        names = [e["event"] for e in lines]
+        # (the grant may be logged before the reply to the request: both come before the rest)
+        assert max(names.index("assist.consent.requested"), names.index("assist.consent")) \
+            < names.index("assist.pointer.sent") < names.index("assist.form.pushed")
+    finally:
+        await seat.stop()
     assert proc.returncode == 0
