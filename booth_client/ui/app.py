@@ -10,6 +10,17 @@ Unlike headless mode an unenrolled booth does not exit: it shows "本终端尚�
 请联系管理员" until someone closes the window. A disabled booth likewise stays
 on its screen. Exit codes as for ``cli``: 0 stopped, 2 usage / camera /
 enrollment error, 3 the booth was disabled.
+
+Remote assist: the window is the screen the agent sees (grabbed a few times a
+second while shared, :mod:`booth_client.ui.screen_grab`), remote taps press it
+(:meth:`KioskWindow.inject_tap`), and documents the booth uploaded are drawn on
+from its own copies.
+
+Test and demo hook: with ``XIAOWU_KIOSK_SCRIPT=path.json`` the kiosk plays a
+scripted resident (:mod:`booth_client.ui.kiosk_script`) and, like headless mode,
+prints JSON lines on stdout: the runner's events, a ``state`` line per change of
+what is shown, and ``assist.pointer.drawn`` each time the agent's pointer has
+been painted. ``XIAOWU_KIOSK_EVENTS=1`` prints the lines without a script.
 """
 
 from __future__ import annotations
@@ -17,10 +28,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import logging
+import os
 import random
 import signal
 import sys
+import time
+from collections.abc import Callable
 from typing import Any
 
 import qasync
@@ -63,11 +78,13 @@ async def _kiosk(args: argparse.Namespace) -> int:
 
     from booth_client import __version__
     from booth_client.camera import open_camera
-    from booth_client.cli import _enroll_or_load, _size, make_scanner
+    from booth_client.cli import _enroll_or_load, _size, _view_json, make_scanner
     from booth_client.config import ws_url
     from booth_client.media import BoothMedia
     from booth_client.runner import BoothRunner
-    from booth_client.session import BoothSession, SessionConfig
+    from booth_client.screen_track import ScreenSource
+    from booth_client.session import BoothSession, BoothView, SessionConfig
+    from booth_client.ui.screen_grab import grab_window
     from booth_client.ui.selfview import TeeSource
     from booth_client.video_track import CameraTrack
 
@@ -93,6 +110,8 @@ async def _kiosk(args: argparse.Namespace) -> int:
             runner.act(intent, *a)
 
     window = KioskWindow(act, lang=args.lang)
+    emit = _event_printer()
+    screen = ScreenSource(lambda: grab_window(window))
     # The self view sees what the track reads. TeeSource forwards every other
     # attribute to the real source, whatever its declared type, hence Any.
     tee: Any = TeeSource(source, window.self_video.push)
@@ -104,14 +123,29 @@ async def _kiosk(args: argparse.Namespace) -> int:
     media = BoothMedia(track, AudioStreamTrack(),
                        on_state=lambda c, g, st: holder["r"].media_state(c, g, st),
                        on_remote_video=window.remote_video.push,
-                       relay_only=args.relay_only)
+                       relay_only=args.relay_only, screen=screen)
     engine = BoothSession(has_token=cfg is not None, token=cfg.token if cfg else "",
                           client=f"xiaowu-booth/{__version__}", config=SessionConfig(),
                           jitter=random.random, version=__version__)
     server = cfg.server if cfg is not None else (args.server or _NO_SERVER)
-    runner = BoothRunner(server, ws_url(server), engine, media, on_view=window.render,
-                         on_reset=window.reset_resident, scanner=scanner)
+    last_state: list[str] = [""]
+
+    def on_view(view: BoothView) -> None:
+        window.render(view)
+        if emit is not None:
+            line = json.dumps(_view_json(view), ensure_ascii=False)
+            if line != last_state[0]:
+                last_state[0] = line
+                emit(_view_json(view))
+
+    runner = BoothRunner(server, ws_url(server), engine, media, on_view=on_view,
+                         on_event=emit, on_reset=window.reset_resident, scanner=scanner)
     holder["r"] = runner
+    runner.on_tap = window.inject_tap
+    window.set_images(runner.document_image)
+    if emit is not None:
+        window.set_remote_events(emit)
+    script = _script(window, runner, emit)
     closing: list[asyncio.Task[None]] = []
 
     def stop() -> None:
@@ -133,9 +167,13 @@ async def _kiosk(args: argparse.Namespace) -> int:
         window.show()
     else:
         window.showFullScreen()
+    if script is not None:
+        script.start()
     try:
         await runner.run()
     finally:
+        if script is not None:
+            await script.stop()
         keepalive.stop()
         for task in closing:
             with contextlib.suppress(Exception):
@@ -147,6 +185,31 @@ async def _kiosk(args: argparse.Namespace) -> int:
             app.aboutToQuit.disconnect(stop)
         window.close()
     return 3 if runner.disabled_reason else 0
+
+
+def _event_printer() -> Callable[[dict[str, Any]], None] | None:
+    """JSON lines on stdout, only for the test and demo hook (module docstring)."""
+    from booth_client.ui.kiosk_script import SCRIPT_ENV
+
+    if not (os.environ.get(SCRIPT_ENV) or os.environ.get("XIAOWU_KIOSK_EVENTS") == "1"):
+        return None
+
+    def emit(ev: dict[str, Any]) -> None:
+        print(json.dumps({"t": round(time.time(), 3), **ev}, ensure_ascii=False), flush=True)
+
+    return emit
+
+
+def _script(window: KioskWindow, runner: Any, emit: Callable[[dict[str, Any]], None] | None
+            ) -> Any:
+    """The scripted resident of ``XIAOWU_KIOSK_SCRIPT`` (a test and demo hook), if set."""
+    from booth_client.ui.kiosk_script import SCRIPT_ENV, KioskScript, load_script
+
+    path = os.environ.get(SCRIPT_ENV)
+    if not path or emit is None:
+        return None
+    log.warning("kiosk: playing the scripted resident of %s (test/demo hook)", path)
+    return KioskScript(window, runner.view, load_script(path), emit)
 
 
 def _stop_on_signals(loop: asyncio.AbstractEventLoop, stop: Any) -> QTimer:

@@ -15,10 +15,13 @@ sign for the resident.
 
 from __future__ import annotations
 
+import io
 import time
 from collections.abc import Callable
 
-from PySide6.QtCore import QBuffer, QByteArray, QEvent, QIODevice, QPointF, QRectF, Qt, Signal
+import numpy as np
+from PIL import Image
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QImage,
@@ -67,12 +70,12 @@ def render_png(strokes: list[Stroke], width: int, height: int, ink_px: float = 5
                   Qt.PenJoinStyle.RoundJoin))
     p.drawPath(_path(strokes, float(width), float(height)))
     p.end()
-    data = QByteArray()
-    buf = QBuffer(data)
-    buf.open(QIODevice.OpenModeFlag.WriteOnly)
-    img.save(buf, b"PNG")
-    buf.close()
-    return bytes(data.data())
+    rgba = img.convertToFormat(QImage.Format.Format_RGBA8888)
+    w, h, stride = rgba.width(), rgba.height(), rgba.bytesPerLine()
+    raw = np.frombuffer(rgba.constBits(), np.uint8, count=stride * h).reshape(h, stride)
+    out = io.BytesIO()
+    Image.fromarray(raw[:, : w * 4].reshape(h, w, 4).copy()).save(out, "PNG", optimize=True)
+    return out.getvalue()
 
 
 class SignaturePad(QWidget):

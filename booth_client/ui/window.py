@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QInputEvent, QResizeEvent
@@ -166,6 +167,11 @@ class KioskWindow(QWidget):
     def set_images(self, images: Images) -> None:
         """Where document pictures come from (``BoothRunner.document_image``)."""
         self.call_screen.set_images(images)
+
+    def set_remote_events(self, emit: Callable[[dict[str, Any]], None]) -> None:
+        """Hear of every pointer position painted (``assist.pointer.drawn``; test hook)."""
+        self.remote_layer.on_drawn = emit
+        self.call_screen.surface.canvas.on_drawn = emit
 
     def inject_tap(self, x: float, y: float, seq: int = 0) -> str | None:
         """A remote tap (``assist.control``, the resident's control grant on): press what
