@@ -57,7 +57,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QEvent, QPointF, Qt
+from PySide6.QtGui import QEventPoint, QTouchEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QPushButton, QWidget
 
@@ -136,8 +137,9 @@ class KioskScript:
         btn = self._find(name)
         if not btn.isEnabled():
             raise ScriptError(f"button {name!r} is disabled")
+        # Delivered at once (QApplication.notify); nothing here may spin the Qt event
+        # loop, which under qasync would run other asyncio tasks inside this one.
         QTest.mouseClick(btn, Qt.MouseButton.LeftButton)
-        QApplication.processEvents()
         await asyncio.sleep(_POLL_S)
 
     def _log(self, step: int, on: str, action: str, ok: bool = True, **extra: Any) -> None:
@@ -293,15 +295,24 @@ class KioskScript:
             self._device = QTest.createTouchDevice()
         w, h = pad.width(), pad.height()
         for stroke in strokes:
-            pts = [QPoint(round(x * (w - 1)), round(y * (h - 1))) for x, y in stroke]
-            QTest.touchEvent(pad, self._device).press(0, pts[0], pad).commit()
-            await asyncio.sleep(0.01)
-            for pt in pts[1:]:
-                QTest.touchEvent(pad, self._device).move(0, pt, pad).commit()
-                await asyncio.sleep(0.01)
-            QTest.touchEvent(pad, self._device).release(0, pts[-1], pad).commit()
-            QApplication.processEvents()
+            pts = [QPointF(x * (w - 1), y * (h - 1)) for x, y in stroke]
+            last = len(pts) - 1
+            for i, pt in enumerate(pts):
+                _touch(pad, self._device, pt, 0 if i == 0 else 2 if i == last else 1)
+                await asyncio.sleep(0.01)  # a finger takes its time: t_ms grows
             await asyncio.sleep(0.05)
+
+
+def _touch(widget: QWidget, device: Any, pos: QPointF, phase: int) -> None:
+    """One touch event (0 begin, 1 update, 2 end), delivered at once like a finger's
+    (QTest's touch sequences would spin the event loop: see :meth:`KioskScript._click`)."""
+    kind, state = ((QEvent.Type.TouchBegin, QEventPoint.State.Pressed),
+                   (QEvent.Type.TouchUpdate, QEventPoint.State.Updated),
+                   (QEvent.Type.TouchEnd, QEventPoint.State.Released))[phase]
+    glob = QPointF(widget.mapToGlobal(pos.toPoint()))
+    point = QEventPoint(1, state, pos, glob)
+    QApplication.sendEvent(widget, QTouchEvent(kind, device, Qt.KeyboardModifier.NoModifier,
+                                               [point]))
 
 
 _DEFAULT_SIGNATURE = [

@@ -15,7 +15,8 @@ it to the buttons below. It draws, from :class:`~booth_client.remote.RemoteView`
   seen by the resident.
 
 ``on_drawn`` (a test and measuring hook) hears of every pointer position once it
-has been painted: ``{"event": "assist.pointer.drawn", "surface", "x", "y", "seq"}``.
+has been painted: ``{"event": "assist.pointer.drawn", "surface", "x", "y", "seq",
+"px": [x, y] in window pixels, "size": [width, height] of the window}``.
 """
 
 from __future__ import annotations
@@ -128,7 +129,8 @@ class RemoteLayer(QWidget):
                 self.on_drawn({"event": "assist.pointer.drawn", "surface": pointer.surface,
                                "x": pointer.x, "y": pointer.y, "seq": pointer.seq,
                                "px": [round(pointer.x * rect.width()),
-                                      round(pointer.y * rect.height())]})
+                                      round(pointer.y * rect.height())],
+                               "size": [self.width(), self.height()]})
 
     @staticmethod
     def _frame(p: QPainter, rect: QRectF, control: bool) -> None:
