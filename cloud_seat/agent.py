@@ -6,15 +6,11 @@ logs in over HTTP, opens the hub's WebSocket, says ``hello`` and goes
 ``call.sdp`` offers with a synthetic camera and a silent microphone, counts
 the frames it receives, and hangs up by itself after ``hangup_after_s``.
 
-Media rules (DESIGN.md §3): the booth is the offerer and the agent only
-answers. aiortc has no ICE restart, so a booth recovers by rebuilding its peer
-connection and offering again with a higher ``gen``; the agent then drops its
-own peer connection and answers the new offer. The same offer again (same
-``gen``) gets the same answer again, and a ``call.start`` repeated for the
-current call (the hub sends one after every ``welcome``) keeps the call and its
-peer connection. aiortc puts every candidate in the SDP, so nothing is
-trickled; incoming ``call.ice`` of the current ``gen`` are still added
-(browsers trickle).
+Media (:class:`~cloud_seat.seat_media.SeatMedia`, DESIGN.md §3): the booth is
+the offerer and the agent only answers, on a fresh peer connection for each
+higher ``gen``. The same offer again (same ``gen``) gets the same answer again,
+and a ``call.start`` repeated for the current call (the hub sends one after
+every ``welcome``) keeps the call and its peer connection.
 
 Documents and face checks (:class:`~cloud_seat.seat_desk.SeatDesk`) and remote
 assist (:class:`~cloud_seat.seat_assist.SeatAssist`) live in their own modules; the
@@ -49,20 +45,13 @@ import random
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import websockets
-from aiortc import RTCPeerConnection, RTCSessionDescription
-from aiortc.exceptions import InternalError, InvalidAccessError, InvalidStateError
-from aiortc.mediastreams import AudioStreamTrack, MediaStreamError, MediaStreamTrack
-from aiortc.sdp import candidate_from_sdp
-from av import VideoFrame
 from websockets.asyncio.client import ClientConnection
 
-from cloud_seat.ice import rtc_configuration
 from cloud_seat.seat_assist import SeatAssist
 from cloud_seat.seat_desk import (
     DEFAULT_RESCAN_REASON,
@@ -71,6 +60,7 @@ from cloud_seat.seat_desk import (
     SeatFaceCheck,
     SeatLink,
 )
+from cloud_seat.seat_media import CallStats, SeatCall, SeatMedia
 from cloud_seat.synthetic import SyntheticVideoTrack
 from signaling import protocol as p
 
@@ -82,7 +72,6 @@ log = logging.getLogger(__name__)
 CLIENT = "xiaowu-seat/0.1.0"
 EventCallback = Callable[[dict[str, Any]], None]
 _Job = Callable[[], Awaitable[None]]
-_RTC_ERRORS = (ValueError, InternalError, InvalidAccessError, InvalidStateError)
 # Timeouts use ``asyncio.timeout`` rather than ``asyncio.wait_for``: on Python 3.11,
 # ``wait_for`` swallows a cancellation that arrives as the awaited thing completes
 # (CPython gh-86296), and a loop around it then never ends.
@@ -107,48 +96,6 @@ def ws_url(server: str) -> str:
         if base.startswith(http):
             return ws + base[len(http):] + "/ws"
     raise ValueError(f"the server URL must start with http:// or https://, not {server!r}")
-
-
-@dataclass
-class CallStats:
-    """What the agent saw of one call; times are Unix seconds.
-
-    ``frames_received`` counts decoded camera frames over all gens,
-    ``frames_by_gen`` per peer connection; ``gens`` lists the gens answered;
-    ``screen_frames`` counts the frames of the booth's screen share (its second
-    video track, docs/protocol.md ``assist.consent``).
-    """
-
-    call_id: str
-    ticket_id: str
-    started_at: float
-    peer_name: str = ""
-    frames_received: int = 0
-    audio_frames_received: int = 0
-    first_frame_at: float | None = None
-    frame_size: tuple[int, int] | None = None
-    gens: list[int] = field(default_factory=list)
-    frames_by_gen: dict[int, int] = field(default_factory=dict)
-    screen_frames: int = 0
-    pc_states: list[tuple[int, str]] = field(default_factory=list)
-    ended_at: float | None = None
-    end_reason: str | None = None
-    ended_by: str | None = None
-
-
-@dataclass
-class _Call:
-    """The live call's media side; only the media worker touches it."""
-
-    stats: CallStats
-    ice_servers: list[p.IceServer]
-    pc: RTCPeerConnection | None = None
-    gen: int = -1
-    answer_sdp: str | None = None
-    answer_acked: bool = False
-    local_tracks: list[MediaStreamTrack] = field(default_factory=list)
-    readers: set[asyncio.Task[None]] = field(default_factory=set)
-    hangup: asyncio.TimerHandle | None = None
 
 
 class HeadlessAgent:
@@ -225,6 +172,9 @@ class HeadlessAgent:
         self.assist = SeatAssist(link, consent=assist_consent, pointer_probe=pointer_probe,
                                  push_form=push_form, guide=guide, control_tap=control_tap,
                                  save_dir=save_dir)
+        self.media = SeatMedia(link, relay_only=relay_only, video_size=video_size,
+                               video_fps=video_fps, label=f"seat {username}",
+                               on_connected=self._media_connected, notify=self._notify)
         self.documents: dict[str, SeatDocument] = self.desk.documents
         self.face_checks: dict[str, SeatFaceCheck] = self.desk.face_checks
 
@@ -242,7 +192,7 @@ class HeadlessAgent:
         self._ws: ClientConnection | None = None
         self._pending: dict[str, asyncio.Future[p.Frame]] = {}
         self._ids = itertools.count(1)
-        self._call: _Call | None = None
+        self._call: SeatCall | None = None
         self._jobs: asyncio.Queue[_Job] = asyncio.Queue()
         self._tasks: set[asyncio.Task[Any]] = set()
         self._stopped = asyncio.Event()
@@ -266,7 +216,8 @@ class HeadlessAgent:
         self._running = True
         self._http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=15))
         self._spawn(self._media_worker(), "seat-media")
-        self._spawn(self._stats_loop(), "seat-stats")
+        self._spawn(self.media.stats_loop(lambda: self._call, self._stats_interval_s),
+                    "seat-stats")
         try:
             failures = 0
             while not self._stopped.is_set():
@@ -505,7 +456,7 @@ class HeadlessAgent:
                 gone = p.CallEnded(call_id=call_id, reason=reason, by="hub")
                 self._jobs.put_nowait(functools.partial(self._on_call_ended, gone))
             else:
-                self._jobs.put_nowait(functools.partial(self._resend_answer, call))
+                self._jobs.put_nowait(functools.partial(self.media.resend_answer, call))
                 return
         self._spawn(self._go_available(), "seat-available")
 
@@ -651,7 +602,7 @@ class HeadlessAgent:
         self.assist.call_started(data.call_id, data.peer, self.name)
         stats = CallStats(data.call_id, data.ticket_id, now, peer_name=data.peer.name)
         self.calls[data.call_id] = stats
-        call = _Call(stats, list(data.ice_servers))
+        call = SeatCall(stats, list(data.ice_servers))
         if self.hangup_after_s is not None:
             call.hangup = asyncio.get_running_loop().call_later(
                 self.hangup_after_s, self._hangup_due, call)
@@ -668,12 +619,20 @@ class HeadlessAgent:
             self._emit({"event": "warning", "message": "relay-only, but call.start names no "
                         "TURN server: this call cannot connect"})
 
-    def _hangup_due(self, call: _Call) -> None:
+    async def _on_call_ice(self, data: p.CallIce) -> None:
+        await self.media.add_ice(self._call, data)  # the call as it is when the job runs
+
+    def _media_connected(self, call: SeatCall) -> None:
+        if self._call is call:
+            self.desk.media_connected()  # each scripted once a call, not after a rebuild
+            self.assist.media_connected()
+
+    def _hangup_due(self, call: SeatCall) -> None:
         call.hangup = None
         if self._call is call and call.stats.ended_at is None:
             self._spawn(self._hangup(call), "seat-hangup")
 
-    async def _hangup(self, call: _Call) -> None:
+    async def _hangup(self, call: SeatCall) -> None:
         if not await self.end_call("completed") and self._call is call and \
                 not self._stopped.is_set():
             # not connected right now: try again once the link is back
@@ -693,108 +652,9 @@ class HeadlessAgent:
                         "reason": why})
             return
         if call.pc is not None and data.gen == call.gen:
-            await self._resend_answer(call, force=True)  # the same offer again
+            await self.media.resend_answer(call, force=True)  # the same offer again
             return
-        await self._answer(call, data.gen, data.description.sdp)
-
-    async def _answer(self, call: _Call, gen: int, offer_sdp: str) -> None:
-        """Build a fresh peer connection for ``gen`` and send its answer."""
-        stats = call.stats
-        rebuilt = call.pc is not None
-        await self._close_pc(call)
-        pc = RTCPeerConnection(rtc_configuration(call.ice_servers, relay_only=self.relay_only))
-        call.pc, call.gen, call.answer_sdp, call.answer_acked = pc, gen, None, False
-        stats.gens.append(gen)
-        self._emit({"event": "call.offer", "call_id": stats.call_id, "gen": gen,
-                    "rebuilt": rebuilt})
-
-        def state_changed() -> None:
-            state = str(pc.connectionState)
-            stats.pc_states.append((gen, state))
-            self._emit({"event": "pc.state", "call_id": stats.call_id, "gen": gen,
-                        "state": state})
-            if state == "connected" and self._call is call:
-                self.desk.media_connected()  # each scripted once a call, not after a rebuild
-                self.assist.media_connected()
-
-        def track_added(track: MediaStreamTrack) -> None:
-            # the booth's second video m-line is its screen share (docs/protocol.md)
-            videos = [t.receiver.track for t in pc.getTransceivers() if t.kind == "video"]
-            screen = track.kind == "video" and track in videos[1:]
-            self._emit({"event": "track", "call_id": stats.call_id, "gen": gen,
-                        "kind": track.kind, "screen": screen})
-            task = asyncio.create_task(self._consume(track, stats, gen, screen), name="seat-rx")
-            call.readers.add(task)
-            task.add_done_callback(call.readers.discard)
-
-        pc.add_listener("connectionstatechange", state_changed)
-        pc.add_listener("track", track_added)
-        try:
-            await pc.setRemoteDescription(RTCSessionDescription(sdp=offer_sdp, type="offer"))
-            self._add_local_tracks(call, pc)
-            await pc.setLocalDescription(await pc.createAnswer())
-        except _RTC_ERRORS as exc:
-            self._emit({"event": "pc.error", "call_id": stats.call_id, "gen": gen,
-                        "error": f"{type(exc).__name__}: {exc}"})
-            await self._close_pc(call)
-            return
-        call.answer_sdp = str(pc.localDescription.sdp)
-        await self._resend_answer(call, force=True)
-
-    def _add_local_tracks(self, call: _Call, pc: RTCPeerConnection) -> None:
-        """Send on the booth's m-lines: video on the first video one, audio on the first audio.
-
-        ``addTrack`` takes the first transceiver of the kind without a track and
-        makes it send; kinds the offer does not have are not added (an answer
-        cannot add m-lines).
-        """
-        kinds = {t.kind for t in pc.getTransceivers()}
-        tracks: list[MediaStreamTrack] = []
-        if "video" in kinds:
-            width, height = self.video_size
-            tracks.append(SyntheticVideoTrack(width, height, self.video_fps,
-                                              label=f"seat {self.username}"))
-        if "audio" in kinds:
-            tracks.append(AudioStreamTrack())
-        for track in tracks:
-            pc.addTrack(track)
-            call.local_tracks.append(track)
-
-    async def _resend_answer(self, call: _Call, force: bool = False) -> None:
-        """Send the current gen's answer (again): after an offer, or after a resume if the
-        hub never confirmed it."""
-        if call.answer_sdp is None or (call.answer_acked and not force):
-            return
-        sdp = p.CallSdp(call_id=call.stats.call_id, gen=call.gen,
-                        description=p.SessionDescription(type="answer", sdp=call.answer_sdp))
-        reply = await self._try_request("call.sdp", sdp)
-        if reply is not None and reply.type == "ok":
-            call.answer_acked = True
-            self._emit({"event": "call.answer", "call_id": call.stats.call_id, "gen": call.gen,
-                        "candidates": call.answer_sdp.count("a=candidate:")})
-
-    async def _on_call_ice(self, data: p.CallIce) -> None:
-        call = self._call
-        if call is None or call.stats.call_id != data.call_id or call.pc is None \
-                or data.gen != call.gen:
-            self._emit({"event": "ice.ignored", "call_id": data.call_id, "gen": data.gen,
-                        "reason": "not the current call and gen"})
-            return
-        cand = data.candidate
-        line = cand.candidate.strip() if cand is not None else ""
-        if not line:
-            return  # end of candidates: aiortc's SDP already said so (a=end-of-candidates)
-        try:
-            parsed = candidate_from_sdp(line.removeprefix("a=").removeprefix("candidate:"))
-            parsed.sdpMid = cand.sdpMid if cand is not None else None
-            parsed.sdpMLineIndex = cand.sdpMLineIndex if cand is not None else None
-            if parsed.sdpMid is None and parsed.sdpMLineIndex is None:
-                parsed.sdpMLineIndex = 0  # everything is bundled on the first m-line
-            await call.pc.addIceCandidate(parsed)
-        except (ValueError, IndexError) as exc:
-            # aioice refuses candidates after end-of-candidates, which aiortc's SDP carries
-            self._emit({"event": "ice.ignored", "call_id": data.call_id, "gen": data.gen,
-                        "reason": f"{type(exc).__name__}: {exc}"})
+        await self.media.answer(call, data.gen, data.description.sdp)
 
     async def _on_call_ended(self, data: p.CallEnded) -> None:
         call = self._call
@@ -804,7 +664,7 @@ class HeadlessAgent:
                 call.hangup.cancel()
                 call.hangup = None
             self._call = None
-            await self._close_pc(call)
+            await self.media.close(call)
         self.desk.call_ended(data.call_id)
         self.assist.call_ended(data.call_id)
         if stats is not None and stats.ended_at is None:
@@ -812,61 +672,6 @@ class HeadlessAgent:
         self._emit({"event": "call.ended", "call_id": data.call_id, "reason": data.reason,
                     "by": data.by, "frames": stats.frames_received if stats else 0,
                     "gens": list(stats.gens) if stats else []})
-
-    async def _close_pc(self, call: _Call) -> None:
-        pc, call.pc = call.pc, None
-        tracks, call.local_tracks = call.local_tracks, []
-        if pc is not None:
-            await pc.close()  # ends the remote tracks: the readers see MediaStreamError
-        for track in tracks:
-            track.stop()
-        readers = list(call.readers)
-        if readers:
-            _, late = await asyncio.wait(readers, timeout=2.0)
-            for task in late:
-                task.cancel()
-            await asyncio.gather(*late, return_exceptions=True)
-
-    async def _consume(self, track: MediaStreamTrack, stats: CallStats, gen: int,
-                       screen: bool = False) -> None:
-        """Read the booth's frames as they come (audio too, so nothing backs up)."""
-        with contextlib.suppress(MediaStreamError):
-            while True:
-                frame = await track.recv()
-                if screen:
-                    stats.screen_frames += 1
-                    self._notify()
-                elif isinstance(frame, VideoFrame):
-                    now = time.time()
-                    stats.frames_received += 1
-                    stats.frames_by_gen[gen] = stats.frames_by_gen.get(gen, 0) + 1
-                    stats.frame_size = (int(frame.width), int(frame.height))
-                    if stats.first_frame_at is None:
-                        stats.first_frame_at = now
-                        self._emit({"event": "first_frame", "call_id": stats.call_id,
-                                    "gen": gen, "size": list(stats.frame_size),
-                                    "after_s": round(now - stats.started_at, 3)})
-                    self._notify()
-                else:
-                    stats.audio_frames_received += 1
-
-    async def _stats_loop(self) -> None:
-        """About once a second during a call: frames received so far (``frames`` event)."""
-        last: tuple[str, int, float] | None = None
-        while True:
-            await asyncio.sleep(self._stats_interval_s)
-            call = self._call
-            if call is None or call.pc is None:
-                continue
-            s, now = call.stats, time.monotonic()
-            fps = None
-            if last is not None and last[0] == s.call_id and now > last[2]:
-                fps = round((s.frames_received - last[1]) / (now - last[2]), 1)
-            last = (s.call_id, s.frames_received, now)
-            self._emit({"event": "frames", "call_id": s.call_id, "gen": call.gen,
-                        "count": s.frames_received, "audio": s.audio_frames_received,
-                        "screen": s.screen_frames,
-                        "size": list(s.frame_size) if s.frame_size else None, "fps": fps})
 
     # ------------------------------------------------------------------ plumbing
 
@@ -876,7 +681,7 @@ class HeadlessAgent:
         if call is not None:
             if call.hangup is not None:
                 call.hangup.cancel()
-            await self._close_pc(call)
+            await self.media.close(call)
         tasks = list(self._tasks)
         for task in tasks:
             task.cancel()
