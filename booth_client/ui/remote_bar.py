@@ -104,7 +104,7 @@ class ConsentPrompt(QWidget):
         self.no = button("secondary", name="remote.consent.no",
                          on_click=lambda: self._answer(False))
         for b in (self.yes, self.no):
-            b.setProperty("size", "huge")  # before the style sheet below polishes it
+            b.setProperty("emphasis", "huge")  # before the style sheet below polishes it
             set_min_height(b, 150)
         col = QVBoxLayout(self.card)
         col.setContentsMargins(64, 56, 64, 56)

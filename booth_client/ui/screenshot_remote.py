@@ -88,30 +88,47 @@ class _Remote:
                   shape={"id": sid, "kind": kind, "points": points, **extra})
 
 
-def draw_signature(pad: Any, text_width: float = 0.62) -> None:
-    """Write a two-character signature on ``pad`` with mouse strokes (its own handling)."""
+# 李秀英 in a quick hand: strokes per character in a unit box (x right, y down).
+_HAND = (
+    (((0.05, 0.22), (0.95, 0.18)), ((0.5, 0.0), (0.52, 0.5)), ((0.48, 0.2), (0.1, 0.5)),
+     ((0.55, 0.22), (0.95, 0.45)), ((0.15, 0.55), (0.8, 0.52), (0.5, 0.7)),
+     ((0.52, 0.68), (0.55, 1.0), (0.4, 0.95)), ((0.0, 0.8), (1.0, 0.76))),
+    (((0.55, 0.0), (0.2, 0.1)), ((0.05, 0.25), (0.95, 0.22)), ((0.5, 0.05), (0.5, 0.5)),
+     ((0.45, 0.28), (0.1, 0.5)), ((0.55, 0.3), (0.9, 0.48)),
+     ((0.15, 0.6), (0.85, 0.58), (0.6, 0.8), (0.85, 0.78), (0.7, 1.0), (0.55, 0.92)),
+     ((0.4, 0.6), (0.3, 0.85), (0.05, 1.0))),
+    (((0.05, 0.15), (0.95, 0.12)), ((0.3, 0.0), (0.35, 0.3)), ((0.7, 0.0), (0.65, 0.3)),
+     ((0.2, 0.4), (0.25, 0.65), (0.8, 0.62), (0.78, 0.4), (0.2, 0.42)),
+     ((0.5, 0.3), (0.5, 0.7), (0.1, 1.0)), ((0.05, 0.72), (0.95, 0.7)),
+     ((0.52, 0.72), (1.0, 1.0))),
+)
+
+
+def draw_signature(pad: Any) -> None:
+    """Sign 李秀英 on ``pad`` with mouse strokes through its own event handling."""
     w, h = pad.width(), pad.height()
 
-    def stroke(points: list[tuple[float, float]]) -> None:
-        first = QPoint(round(points[0][0] * w), round(points[0][1] * h))
-        QTest.mousePress(pad, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, first)
-        for x, y in points[1:]:
-            QTest.mouseMove(pad, QPoint(round(x * w), round(y * h)))
-        last = points[-1]
-        QTest.mouseRelease(pad, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
-                           QPoint(round(last[0] * w), round(last[1] * h)))
+    def at(x: float, y: float) -> QPoint:
+        return QPoint(round(x * w), round(y * h))
 
-    x0 = 0.5 - text_width / 2
-    # a flowing 李 then 秀英: loops and a long tail, like a practised hand
-    stroke([(x0 + 0.02 + 0.005 * i, 0.35 + 0.004 * i) for i in range(12)])
-    stroke([(x0 + 0.0 + 0.012 * i, 0.42 - 0.05 * math.sin(i / 3)) for i in range(16)])
-    stroke([(x0 + 0.09, 0.22 + 0.03 * i) for i in range(16)])
-    loop = [(x0 + 0.27 + 0.08 * math.cos(t / 6) * (1 - t / 60),
-             0.48 + 0.2 * math.sin(t / 6) * (1 - t / 80)) for t in range(0, 40)]
-    stroke(loop)
-    tail = [(x0 + 0.33 + 0.0085 * i, 0.6 - 0.18 * math.sin(i / 7) + 0.002 * i)
-            for i in range(36)]
-    stroke(tail)
+    for c, strokes in enumerate(_HAND):
+        left, top, size = 0.2 + c * 0.21, 0.2, 0.55
+        for stroke in strokes:
+            pts: list[tuple[float, float]] = []
+            for (x0, y0), (x1, y1) in zip(stroke, stroke[1:], strict=False):
+                for i in range(8):  # the hand moves through the points, a little slanted
+                    t = i / 8
+                    x, y = x0 + (x1 - x0) * t, y0 + (y1 - y0) * t
+                    pts.append((left + (x + 0.18 * (1 - y)) * size * h / w * 1.1,
+                                top + y * size + 0.01 * math.sin(9 * t + c)))
+            pts.append((left + (stroke[-1][0] + 0.18 * (1 - stroke[-1][1])) * size * h / w
+                         * 1.1, top + stroke[-1][1] * size))
+            QTest.mousePress(pad, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                             at(*pts[0]))
+            for x, y in pts[1:]:
+                QTest.mouseMove(pad, at(x, y))
+            QTest.mouseRelease(pad, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                               at(*pts[-1]))
 
 
 def render_remote(window: KioskWindow, shot: Callable[[str, BoothView, Callable[[], None] | None],
@@ -137,10 +154,14 @@ def render_remote(window: KioskWindow, shot: Callable[[str, BoothView, Callable[
     r.annotate("pen1", "pen", [[0.09 + 0.13 * (1 + math.cos(t / 5)), 0.46 + 0.055 * math.sin(t / 5)]
                                for t in range(0, 33)], color="blue", width=5)
     r.annotate("text1", "text", [[0.49, 0.43]], color="red", text="请在这里填写手机号")
-    for i in range(8):
-        view = r.feed("assist.pointer", x=0.18 + 0.02 * i, y=0.97 - 0.012 * i)
+    moves = [r.feed("assist.pointer", x=0.16 + 0.022 * i, y=0.985 - 0.014 * i)
+             for i in range(8)]
+    view = moves[-1]
+
     def settle() -> None:
         frames()
+        for move in moves:  # each move as it came: the pointer leaves its short trail
+            window.render(move)
         for _ in range(3):
             app.processEvents()
 

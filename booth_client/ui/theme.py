@@ -214,7 +214,7 @@ QLabel[role="share-text"] {{ font-size: 36px; font-weight: 700; color: {AMBER_TE
 QFrame[role="consent-card"] {{
     background: {SURFACE}; border: 4px solid {BLUE}; border-radius: 32px;
 }}
-QPushButton[size="huge"] {{ font-size: 60px; font-weight: 800; border-radius: 26px; }}
+QPushButton[emphasis="huge"] {{ font-size: 60px; font-weight: 800; border-radius: 26px; }}
 QFrame[role="field-row"] {{
     background: {SURFACE}; border: 2px solid {BORDER}; border-radius: 18px;
 }}
