@@ -33,6 +33,7 @@ from booth_client.remote_forms import FieldView, FormPhase, FormView, entry_text
 from booth_client.ui.form_fields import KEYBOARD_TYPES, FieldRow, text_of
 from booth_client.ui.i18n import Lang, tr
 from booth_client.ui.keyboard import BACKSPACE, CLEAR, DONE, OnScreenKeyboard, mode_for
+from booth_client.ui.screen_grab import SHARE_MASK, masked
 from booth_client.ui.signature import SignaturePad
 from booth_client.ui.widgets import (
     Act,
@@ -326,6 +327,9 @@ class FormPanel(QFrame):
             self.keyboard.set_mode(mode_for(active.field.type), lang)
         else:
             self.active = None
+        # keys light up as they are pressed: covered in the share while typing a secret
+        secret = typing and active is not None and active.field.sensitive
+        self.keyboard.setProperty(SHARE_MASK, tr("kb.hidden", "zh") if secret else None)
         self.keyboard.setVisible(typing)
 
     def _draw_review(self, view: FormView, lang: Lang) -> None:
@@ -346,6 +350,8 @@ class FormPanel(QFrame):
             name.setMaximumWidth(460)
             shown = entry_text(fv.field, fv.entry, lang) or tr("form.empty", lang)
             value = label("review-value", shown, name=f"form.review.{fv.field.id}")
+            if fv.field.sensitive:
+                value.setProperty(SHARE_MASK, masked(entry_text(fv.field, fv.entry, lang)))
             line.addWidget(name)
             line.addWidget(value, 1)
             self.review_list.addWidget(row)
@@ -358,6 +364,9 @@ class FormPanel(QFrame):
         for i, fv in enumerate(view.fields):
             shown = entry_text(fv.field, fv.entry, lang) or tr("form.empty", lang)
             pair = label("summary", f"{text_of(fv.field.label, lang)}：{shown}", wrap=False)
+            if fv.field.sensitive:
+                pair.setProperty(SHARE_MASK, f"{text_of(fv.field.label, lang)}："
+                                             f"{masked(entry_text(fv.field, fv.entry, lang))}")
             self.summary.addWidget(pair, i // 2, i % 2)
         set_text(self.statement, text_of(sig.statement, lang))
         self.statement.setVisible(sig.statement is not None)

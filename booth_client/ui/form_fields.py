@@ -21,8 +21,9 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLay
 
 from booth_client.remote_forms import Entry, FieldView, entry_text
 from booth_client.ui.i18n import Lang, tr
+from booth_client.ui.screen_grab import SHARE_MASK, masked
 from booth_client.ui.widgets import button, label, set_prop, set_text
-from signaling.forms import FormField, Label
+from signaling.forms import MASK, FormField, Label
 
 __all__ = ["FieldRow", "text_of", "KEYBOARD_TYPES", "error_text"]
 
@@ -127,6 +128,12 @@ class FieldRow(QFrame):
         set_text(self.help, text_of(f.help, lang))
         self.help.setVisible(f.help is not None)
         shown = entry_text(f, view.entry, lang)
+        if f.sensitive:  # the screen share shows it as the agent's view does: masked
+            for w in (self.value, self.box):
+                if w is not None:
+                    w.setProperty(SHARE_MASK, masked(shown))
+            for option in self.options.values():
+                option.setProperty(SHARE_MASK, MASK)
         if isinstance(self.value, QLabel):
             set_text(self.value, shown)
         if self.box is not None:

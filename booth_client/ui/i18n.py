@@ -259,6 +259,8 @@ _TABLE: dict[str, tuple[str, str]] = {
     "kb.letters": ("字母", "ABC"),
     "kb.digits": ("数字", "123"),
     "kb.done": ("收起键盘", "Hide keyboard"),
+    "kb.hidden": ("（居民正在输入需要保密的内容，键盘不显示）",
+                  "(The resident is typing something confidential: keyboard hidden)"),
     "kb.chinese": ("需要写中文的，请告诉工作人员，由工作人员帮您填写",
                    "For Chinese text, tell the agent: they fill it in for you"),
     # rating (好差评): 5 非常满意 … 1 非常不满意, DESIGN.md §4

@@ -20,7 +20,7 @@ from booth_client import session as s
 from booth_client.remote import Consent
 from booth_client.remote_forms import FormPhase
 from booth_client.ui.call import CallScreen
-from booth_client.ui.screen_grab import grab_window
+from booth_client.ui.screen_grab import SHARE_MASK, grab_window, qimage_rgb
 from booth_client.ui.signature import SignaturePad
 from booth_client.ui.window import KioskWindow
 from tests.ui.flows import Booth, LoopbackRunner, frame
@@ -352,3 +352,51 @@ def test_a_form_filled_on_the_keyboard_reviewed_and_signed_by_touch(
     assert png.size == (pad.width(), pad.height()) and png.mode == "RGBA"
     assert np.asarray(png)[..., 3].max() == 255, "ink on it"
     assert "正在提交，请稍候…" in visible_texts(screen.form)
+
+
+def test_the_screen_share_masks_sensitive_values(kiosk: KioskWindow, booth: Booth) -> None:
+    """The agent sees ``••••002X`` in the progress until the form is signed: the shared
+    picture must not show the number in clear, nor the keys lit while it is typed."""
+    feed(booth, kiosk, "assist.form", form_id="frm_1", form=FORM)
+    booth.engine.user_remote("fill", "frm_1", "id_number", ID, now=booth.now)
+    booth.engine.user_remote("fill", "frm_1", "phone", "13812345678", now=booth.now)
+    kiosk.render(booth.view())
+    QApplication.processEvents()
+    box = button(kiosk, "form.field.id_number")
+    assert box.property(SHARE_MASK) == "••••002X" and box.text() == ID
+    assert button(kiosk, "form.field.phone").property(SHARE_MASK) is None  # not sensitive
+    raw = qimage_rgb(kiosk.grab().toImage())
+    shared = grab_window(kiosk, max_width=4000)
+    assert shared is not None and shared.shape == raw.shape
+    top_left = box.mapTo(kiosk, box.rect().topLeft())
+    region = (slice(top_left.y() + 8, top_left.y() + box.height() - 8),
+              slice(top_left.x() + 8, top_left.x() + box.width() - 8))
+    assert not np.array_equal(shared[region], raw[region]), "covered in the share"
+    phone = button(kiosk, "form.field.phone")
+    pl = phone.mapTo(kiosk, phone.rect().topLeft())
+    pregion = (slice(pl.y() + 8, pl.y() + phone.height() - 8),
+               slice(pl.x() + 8, pl.x() + phone.width() - 8))
+    assert np.array_equal(shared[pregion], raw[pregion]), "the rest as it is"
+    # typing into it: the keyboard is covered too; another field: not
+    click(box)
+    screen = kiosk.current_screen()
+    assert isinstance(screen, CallScreen)
+    assert screen.form.keyboard.property(SHARE_MASK) == "（居民正在输入需要保密的内容，键盘不显示）"
+    press(kiosk, "done")
+    click(phone)
+    assert screen.form.keyboard.property(SHARE_MASK) is None
+    press(kiosk, "done")
+    # the review page and the signing page's summary too
+    booth.engine.user_remote("fill", "frm_1", "household", "3", now=booth.now)
+    booth.engine.user_remote("fill", "frm_1", "housing", "none", now=booth.now)
+    booth.engine.user_remote("fill", "frm_1", "agree", True, now=booth.now)
+    booth.engine.user_remote("review", "frm_1", now=booth.now)
+    kiosk.render(booth.view())
+    value = kiosk.findChild(QWidget, "form.review.id_number")
+    assert value is not None and value.property(SHARE_MASK) == "••••002X"
+    booth.engine.user_remote("confirm", "frm_1", now=booth.now)
+    kiosk.render(booth.view())
+    QApplication.processEvents()
+    masks = [w.property(SHARE_MASK) for w in screen.form.summary_box.findChildren(QWidget)
+             if isinstance(w.property(SHARE_MASK), str)]
+    assert masks == ["身份证号码：••••002X"]
