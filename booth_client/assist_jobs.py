@@ -30,6 +30,7 @@ import time
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
+from booth_client._guard import guarded
 from booth_client.assist import CaptureResult, UploadDone, UploadFailed
 from booth_client.capture import DocumentScanner, EncodedImage
 from booth_client.effects import (
@@ -129,7 +130,8 @@ class AssistJobs:
             self._stop(eff.call_id)
 
     def _spawn(self, key: tuple[str, str], coro: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.create_task(self._guard(coro), name=f"assist-{key[1]}")
+        task = asyncio.create_task(guarded(coro, log, "document / face check job"),
+                                   name=f"assist-{key[1]}")
         tasks = self._tasks.setdefault(key, set())
         tasks.add(task)
 
@@ -139,14 +141,6 @@ class AssistJobs:
                 del self._tasks[key]
 
         task.add_done_callback(done)
-
-    async def _guard(self, coro: Coroutine[Any, Any, None]) -> None:
-        try:
-            await coro
-        except asyncio.CancelledError:
-            raise
-        except Exception:  # a bug here must not end the booth or leave a task unretrieved
-            log.exception("booth: document / face check job failed")
 
     def _cancel(self, key: tuple[str, str]) -> int:
         tasks = self._tasks.pop(key, set())

@@ -37,6 +37,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from booth_client._guard import guarded
 from booth_client.capture import EncodedImage
 from booth_client.effects import (
     Effect,
@@ -95,7 +96,7 @@ class RemoteJobs:
             self._event({"event": "assist.control.tap", "call_id": eff.call_id, "x": eff.x,
                          "y": eff.y, "seq": eff.seq, "target": target})
         elif isinstance(eff, SubmitForm):
-            task = asyncio.create_task(self._guard(self._submit(eff)),
+            task = asyncio.create_task(guarded(self._submit(eff), log, "form submission"),
                                        name=f"form-{eff.form_id}")
             tasks = self._tasks.setdefault(eff.call_id, set())
             tasks.add(task)
@@ -114,14 +115,6 @@ class RemoteJobs:
             del self._documents[doc_id]
         self._event({"event": "assist.remote.stopped", "call_id": call_id,
                      "cancelled": len(tasks)})
-
-    async def _guard(self, coro: Any) -> None:
-        try:
-            await coro
-        except asyncio.CancelledError:
-            raise
-        except Exception:  # a bug here must not end the booth or leave a task unretrieved
-            log.exception("booth: form submission job failed")
 
     async def _submit(self, eff: SubmitForm) -> None:
         base = {"event": "assist.form.submit", "call_id": eff.call_id, "form_id": eff.form_id}
