@@ -38,7 +38,6 @@ import itertools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from enum import StrEnum
 from typing import Any
 
 from booth_client.assist import (
@@ -80,6 +79,16 @@ from booth_client.effects import (
 )
 from booth_client.remote import Remote, RemoteConfig, RemoteView
 from booth_client.remote_forms import FormResult, SignatureData
+from booth_client.view import (
+    BoothView,
+    CallInfo,
+    DepartmentItem,
+    Link,
+    Media,
+    Screen,
+    ServiceItem,
+    TicketInfo,
+)
 from signaling import protocol as p
 
 __all__ = [
@@ -135,32 +144,6 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 
-class Screen(StrEnum):
-    UNENROLLED = "unenrolled"
-    CONNECTING = "connecting"
-    DISABLED = "disabled"
-    WELCOME = "welcome"
-    CHOOSING = "choosing"
-    WAITING = "waiting"
-    IN_CALL = "in_call"
-    RATING = "rating"
-    THANKS = "thanks"
-
-
-class Link(StrEnum):
-    OFFLINE = "offline"
-    CONNECTING = "connecting"
-    ONLINE = "online"
-    RECONNECTING = "reconnecting"
-
-
-class Media(StrEnum):
-    IDLE = "idle"
-    CONNECTING = "connecting"
-    CONNECTED = "connected"
-    RECONNECTING = "reconnecting"
-
-
 # Requests whose replies no button waits for: they do not make the view ``busy``.
 _QUIET = frozenset({"document.status", "face.check.submit", "assist.consent",
                     "assist.board.get"})
@@ -211,68 +194,6 @@ class SessionConfig:
                      "default_heartbeat_s"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be > 0")
-
-
-@dataclass(frozen=True)
-class ServiceItem:
-    id: str
-    name: str
-    name_en: str
-    materials: tuple[str, ...]
-    materials_en: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class DepartmentItem:
-    id: str
-    name: str
-    name_en: str
-    services: tuple[ServiceItem, ...]
-
-
-@dataclass(frozen=True)
-class TicketInfo:
-    ticket_id: str
-    number: str
-    state: str
-    position: int
-    eta_s: int
-    service_id: str | None
-    department_id: str | None
-
-
-@dataclass(frozen=True)
-class CallInfo:
-    call_id: str
-    ticket_id: str
-    peer_name: str
-    started_at: float
-    gen: int
-    ice_servers: tuple[dict[str, Any], ...]
-    peer_away: bool = False
-
-
-@dataclass(frozen=True)
-class BoothView:
-    """Everything the kiosk draws; nothing else is needed to draw a screen."""
-
-    screen: Screen
-    link: Link
-    media: Media
-    booth_name: str
-    departments: tuple[DepartmentItem, ...]
-    department_id: str | None
-    service_id: str | None
-    ticket: TicketInfo | None
-    call: CallInfo | None
-    rating_call_id: str | None
-    notice: str | None  # an i18n key, e.g. "notice.ticket_lost"
-    camera: str
-    busy: bool  # a request is in flight (disable the button that sent it)
-    document: DocumentView | None = None  # a document capture in this call
-    face: FaceView | None = None  # a face check in this call
-    overlay: str | None = None  # which of the two the in-call screen shows: "document" | "face"
-    remote: RemoteView | None = None  # remote assist in this call
 
 
 # ----------------------------------------------------------------------------- session
