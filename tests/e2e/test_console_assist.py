@@ -41,7 +41,6 @@ from booth_client.ice import restore_host_addresses, restrict_host_addresses
 from cloud_seat.seat_assist import submission_digest
 from signaling.annotations import AnnotationBoard, AnnotationError, AnnotationOp, Shape
 from tests.e2e.console_helpers import (
-    TestBooth,
     TestCard,
     eventually,
     ignore_non_loopback_checks,
@@ -49,6 +48,8 @@ from tests.e2e.console_helpers import (
 )
 from tests.e2e.procs import BIN, Proc, run_json
 from tests.e2e.test_console_documents import (
+    DocBooth,
+    DrawnFaceJudge,
     env,
     open_console,
     relay_hub,
@@ -65,8 +66,9 @@ PASSWORD = "agent-pass-1"  # sign_in_available's
 SERVICE = "housing.public_rental"
 BLOB = re.compile(r"^blob:")
 ID = "11010519491231002X"
-BOOTH_EVENTS = ("assist.consent.requested", "assist.pointer", "assist.annotate", "assist.board",
-                "assist.form", "assist.guide", "assist.control", "assist.consent")
+ASSIST_EVENTS = ("assist.consent.requested", "assist.pointer", "assist.annotate",
+                 "assist.board", "assist.form", "assist.guide", "assist.control",
+                 "assist.consent")
 SCREEN_SIZE = (1280, 800)
 
 
@@ -75,11 +77,11 @@ SCREEN_SIZE = (1280, 800)
 
 class KioskScreen(VideoStreamTrack):
     """A stand-in for the kiosk's screen (a title bar, a form with boxes, two buttons),
-    quiet until :attr:`shared` is set, as the booth's screen m-line is."""
+    quiet until ``shared`` is set, as the booth's screen m-line is."""
 
-    def __init__(self) -> None:
+    def __init__(self, shared: asyncio.Event) -> None:
         super().__init__()
-        self.shared = asyncio.Event()
+        self.shared = shared
         w, h = SCREEN_SIZE
         img = np.full((h, w, 3), (246, 242, 238), dtype=np.uint8)  # BGR, light
         img[0:90] = (160, 78, 11)  # the kiosk's blue title bar
@@ -119,38 +121,21 @@ STROKES = [[[round(0.08 + i * 0.012, 4), round(0.55 - 0.25 * np.sin(i / 5), 4), 
            [[0.7, 0.3, 1200], [0.74, 0.72, 1290], [0.82, 0.45, 1360], [0.9, 0.6, 1420]]]
 
 
-class AssistBooth(TestBooth):
-    """:class:`TestBooth` that keeps the hub's ``assist.*`` events, can share a kiosk
-    screen (a rebuilt peer connection with a second video track) and submit forms."""
+class AssistBooth(DocBooth):
+    """:class:`DocBooth` that also keeps the hub's ``assist.*`` events, offers its kiosk
+    screen as a third m-line (sent once shared) and submits forms."""
 
     __test__ = False
 
     def __init__(self, env: HubEnv) -> None:
         super().__init__(env)
-        self.token = ""
-        self.inbox: list[dict[str, Any]] = []
-        self.screen = KioskScreen()
-
-    async def start(self, name: str = "石门镇新村村便民服务站") -> AssistBooth:
-        self.booth_id, self.token = await self.env.add_booth(name)
-        self.ws = await self.env.connect(self.token)
-        self._pump = asyncio.create_task(self._run(), name="assist-booth-pump")
-        return self
+        self.shared = asyncio.Event()
 
     async def _handle(self, ev: dict[str, Any]) -> None:
-        if ev["type"] in BOOTH_EVENTS:
+        if ev["type"] in ASSIST_EVENTS:
             self.inbox.append(ev)
             return
         await super()._handle(ev)
-
-    async def next(self, mtype: str, timeout: float = 10.0, **match: Any) -> dict[str, Any]:
-        async def found() -> dict[str, Any] | None:
-            for i, ev in enumerate(self.inbox):
-                if ev["type"] == mtype and all(ev["data"].get(k) == v for k, v in match.items()):
-                    return dict(self.inbox.pop(i)["data"])
-            return None
-
-        return dict(await eventually(found, timeout, f"booth receiving {mtype} {match}", 0.02))
 
     def drop(self, mtype: str) -> None:
         self.inbox = [ev for ev in self.inbox if ev["type"] != mtype]
@@ -165,12 +150,15 @@ class AssistBooth(TestBooth):
         """Offer ``gen`` as the booth does: camera, audio, and the kiosk screen as a
         third m-line (``sendonly``) that carries nothing until :meth:`share`."""
         assert self.ws is not None and self.call_id is not None
+        old, self.pc = self.pc, None
+        if old is not None:
+            await old.close()
         pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
         self._pcs.append(pc)
         self.pc, self.gen, self._remote_set, self._early = pc, gen, False, []
         self.answered[gen] = asyncio.Event()
         for track, direction in ((TestCard(), "sendrecv"), (AudioStreamTrack(), "sendrecv"),
-                                 (self.screen, "sendonly")):
+                                 (KioskScreen(self.shared), "sendonly")):
             pc.addTransceiver(track, direction=direction)
         await pc.setLocalDescription(await pc.createOffer())
         reply = await self.ws.request("call.sdp", {"call_id": self.call_id, "gen": gen,
@@ -179,7 +167,7 @@ class AssistBooth(TestBooth):
         assert reply["type"] == "ok", reply
 
     def share(self) -> None:
-        self.screen.shared.set()
+        self.shared.set()
 
     async def progress(self, form_id: str, values: dict[str, Any]) -> None:
         assert self.ws is not None
@@ -195,14 +183,6 @@ class AssistBooth(TestBooth):
                 f"{self.env.base}/api/calls/{self.call_id}/forms/{form_id}/submission",
                 data=json.dumps(body), headers={"Authorization": f"Bearer {self.token}",
                                                 "Content-Type": "application/json"}) as resp:
-            assert resp.status == 201, await resp.text()
-            return dict(await resp.json())
-
-    async def upload(self, body: bytes, kind: str) -> dict[str, Any]:
-        assert self.env.http is not None
-        async with self.env.http.post(
-                f"{self.env.base}/api/calls/{self.call_id}/documents?kind={kind}", data=body,
-                headers={"Authorization": f"Bearer {self.token}"}) as resp:
             assert resp.status == 201, await resp.text()
             return dict(await resp.json())
 
@@ -387,7 +367,7 @@ async def test_screen_pointer_drawings_control_forms_and_guidance_in_the_console
     assert not [e for e in booth.inbox if e["type"] in ("assist.control", "assist.annotate")]
 
     # -- drawing on a document both sides see
-    doc = await booth.upload(id_card_png(), "id_front")
+    doc = await booth.upload(id_card_png(), "id_front", None)
     await page.click("#view-camera")
     await page.locator(f"[data-document-id='{doc['document_id']}']").click()
     await expect(page.locator("#viewer-image")).to_have_attribute("data-loading", "false")
@@ -467,6 +447,37 @@ async def test_screen_pointer_drawings_control_forms_and_guidance_in_the_console
     await expect(page.locator("#view-screen")).to_contain_text("Booth screen")
     await expect(item).to_contain_text("Signed")
     await page.click("#lang-toggle")
+
+    # -- a face check, decided (for the reload below)
+    judge = DrawnFaceJudge()
+    env.hub.faces._judge_factory = lambda: judge
+    await page.click("[data-testid=tab-docs]")
+    await page.click("#btn-face-start")
+    started = await booth.next("face.check.started")
+    await booth.face_frames(started)
+    await expect(page.locator("#face-band")).to_have_attribute("data-band", "review")
+    await page.click("#btn-face-confirm")
+    await expect(page.locator("#face-decided")).to_contain_text("已确认本人（张晓明）")
+
+    # -- a reload mid-call: consent, drawings, forms and the face check come back
+    await page.reload()
+    await expect(page.locator("#call-view")).to_be_visible(timeout=15000)
+    await booth.offer(2)  # the booth rebuilds its media for the reloaded console
+    await booth.wait_answer(2)
+    await expect(screen_chip).to_contain_text("已同意")
+    await expect(control_chip).to_have_text("未授权")
+    await expect(view).to_be_visible(timeout=15000)  # the screen is shared still
+    await expect(page.locator("#screen-ink g[data-shape-id]")).to_have_count(4)
+    await expect(page.locator("#face-band")).to_have_attribute("data-band", "review")
+    await expect(page.locator("#face-decided")).to_contain_text("已确认本人（张晓明）")
+    await expect(page.locator("#face-portrait")).to_have_attribute("src", BLOB)
+    await page.click("[data-testid=tab-forms]")
+    item = page.locator(f"#form-list li[data-form-id='{form_id}']")
+    await expect(item).to_contain_text("已签名提交")
+    await expect(item.locator("[data-testid=form-sha256]")).to_have_text(stored["sha256"])
+    await expect(item.locator("tr[data-field=id_number] .form-value")).to_have_text(ID)
+    signature = item.locator("[data-testid=form-signature]")
+    await expect(signature).to_have_attribute("src", BLOB)
 
     # -- the resident stops sharing: the view goes back to the camera at once
     await page.click("#view-screen")

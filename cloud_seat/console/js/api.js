@@ -59,6 +59,11 @@ export function listDocuments(token, callId) {
   return call("GET", `/api/calls/${encodeURIComponent(callId)}/documents`, { token });
 }
 
+/** `GET /api/calls/{call_id}/face-checks` → {face_checks: [...]} (after a reload: the check again). */
+export function listFaceChecks(token, callId) {
+  return call("GET", `/api/calls/${encodeURIComponent(callId)}/face-checks`, { token });
+}
+
 /**
  * A document or face image (`url` from `document.added` / `face.check.result`) as a Blob.
  * Only same-origin paths are fetched: the session token never goes anywhere else.

@@ -63,9 +63,11 @@ export class Desk {
     }
   }
 
-  /** `call.start` (also repeated after a resume or a reload): rebuild the strip from the hub. */
+  /** `call.start` (also repeated after a resume or a reload): rebuild the strip and the face
+   * check from the hub. */
   async callStarted(callId) {
-    const token = this.store.get().auth?.token;
+    const { auth } = this.store.get();
+    const token = auth?.token;
     if (!token) return;
     let listed;
     try {
@@ -77,6 +79,19 @@ export class Desk {
     const documents = Array.isArray(listed.documents) ? listed.documents : [];
     this.update((d) => docs.onListed(d, callId, documents));
     for (const doc of documents) if (!doc.deleted) this.images.want(doc.thumb_url);
+    let checks;
+    try {
+      checks = (await api.listFaceChecks(token, callId)).face_checks || [];
+    } catch (err) {
+      console.warn("face checks", err);
+      return;
+    }
+    this.update((d) => face.onListed(d, callId, checks, auth));
+    const result = this.store.get().face?.result;
+    if (result) {
+      this.images.want(result.portrait_url);
+      this.images.want(result.live_url);
+    }
   }
 
   // ------------------------------------------------------------ documents

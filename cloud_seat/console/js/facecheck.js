@@ -84,3 +84,26 @@ export function scalePosition(value, top = 1.0) {
   if (typeof value !== "number" || !Number.isFinite(value)) return null;
   return Math.max(0, Math.min(100, (100 * value) / top));
 }
+
+/**
+ * `GET /api/calls/{call_id}/face-checks` after a reload: show the newest check again
+ * (its result and decision; `decided_by` is a user id, named when it is this agent).
+ */
+export function onListed(draft, callId, checks, me) {
+  const face = draft.face;
+  if (!face || face.callId !== callId || face.checkId) return draft;
+  const latest = [...checks].filter((c) => c.state !== "cancelled")
+    .sort((a, b) => b.created_at - a.created_at)[0];
+  if (!latest) return draft;
+  let phase = "started";
+  if (latest.decision) phase = "decided";
+  else if (latest.result) phase = "result";
+  else if (latest.state === "judging") phase = "judging";
+  draft.face = {
+    ...face, checkId: latest.check_id, documentId: latest.document_id, phase,
+    challenges: Array.isArray(latest.challenges) ? latest.challenges : [], result: latest.result || null,
+    decision: latest.decision || null,
+    by: latest.decided_by ? { id: latest.decided_by, name: latest.decided_by === me?.userId ? me.name : "" } : null,
+  };
+  return draft;
+}
