@@ -384,6 +384,17 @@ async def test_screen_pointer_drawings_control_forms_and_guidance_in_the_console
     assert abs(x1 - 0.1) < 0.02 and abs(y1 - 0.1) < 0.02, on_doc
     assert abs(x2 - 0.3) < 0.02 and abs(y2 - 0.4) < 0.02, on_doc
     await expect(page.locator("#doc-ink g[data-shape-id]")).to_have_count(1)
+    booth.drop("assist.pointer")
+    await page.mouse.move(*await frame_point(page, "#viewer-image", 0.5, 0.5))
+    await page.mouse.move(*await frame_point(page, "#viewer-image", 0.55, 0.5), steps=2)
+    pointed = await booth.next("assist.pointer", surface=on_doc["surface"])
+    assert pointed["visible"] is True
+    await page.click("[data-testid=ink-undo]")  # the tools work on the document now
+    assert (await booth.next("assist.annotate", op="undo"))["surface"] == on_doc["surface"]
+    await expect(page.locator("#doc-ink g[data-shape-id]")).to_have_count(0)
+    await drag(page, [await frame_point(page, "#viewer-image", 0.9, 0.1),
+                      await frame_point(page, "#viewer-image", 0.6, 0.3)])
+    await booth.next("assist.annotate", op="add", surface=on_doc["surface"])
     await page.click("#viewer-close")
 
     # -- a form: agent fields, live values (sensitive masked), signed submission
