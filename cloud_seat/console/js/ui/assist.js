@@ -30,9 +30,7 @@ export function renderAssist(state, t) {
 }
 
 function consentText(scope, t) {
-  const at = scope.at ? ` ${timeOfDay(scope.at * 1000, true)}` : "";
-  if (scope.busy) return t("assist.consent.asking");
-  return t(`assist.consent.${scope.state}`) + (scope.state === "granted" || scope.state === "revoked" ? at : "");
+  return t(scope.busy ? "assist.consent.asking" : `assist.consent.${scope.state}`);
 }
 
 function renderBar(assist, call, t) {
@@ -41,6 +39,7 @@ function renderBar(assist, call, t) {
     const chip = $(`consent-${name}`);
     setAttr(chip, "data-state", scope.busy ? "asking" : scope.state);
     setText(chip, consentText(scope, t));
+    chip.title = scope.at ? timeOfDay(scope.at * 1000, true) : "";  // when it was decided
     const btn = $(`btn-ask-${name}`);
     const blocked = name === "control" && !granted(assist, "screen");
     setDisabled(btn, scope.busy || scope.state === "granted" || blocked || call.ending);
