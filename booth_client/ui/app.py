@@ -42,6 +42,7 @@ import qasync
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
+from booth_client.ui.refguard import keep_protected, protect
 from booth_client.ui.theme import apply_theme
 from booth_client.ui.window import KioskWindow
 
@@ -56,6 +57,7 @@ def run_kiosk(args: argparse.Namespace) -> int:
     """Run the kiosk until the window is closed or SIGINT / SIGTERM arrives."""
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
+    guard = keep_protected(app)  # PySide6 6.12 on CPython 3.11 drops refs of None: refguard
     app.setApplicationName("xiaowu-booth")
     app.setQuitOnLastWindowClosed(False)  # the runner stops first, then the loop ends
     family = apply_theme(app)
@@ -66,11 +68,28 @@ def run_kiosk(args: argparse.Namespace) -> int:
     try:
         with loop:
             code: int = loop.run_until_complete(_kiosk(args))
+            _finish_leftovers(loop)
             return code
     except SystemExit as exc:  # cli's config / enrollment errors
         return exc.code if isinstance(exc.code, int) else 2
     finally:
         asyncio.set_event_loop(None)
+        if guard is not None:
+            guard.stop()
+            protect()  # for what runs until the interpreter is gone
+
+
+def _finish_leftovers(loop: asyncio.AbstractEventLoop) -> None:
+    """Cancel and await what still runs once the kiosk has stopped (a websocket keepalive
+    after a close the hub never answered, a camera relay's reader), as ``asyncio.run``
+    would: tasks left pending when the loop closes are destroyed during interpreter
+    shutdown, which has crashed the process in PySide6 (``none_dealloc``)."""
+    tasks = [t for t in asyncio.all_tasks(loop) if not t.done()]
+    for task in tasks:
+        task.cancel()
+    if tasks:
+        loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
+    loop.run_until_complete(loop.shutdown_asyncgens())
 
 
 async def _kiosk(args: argparse.Namespace) -> int:

@@ -309,8 +309,8 @@ def _touch(widget: QWidget, device: Any, pos: QPointF, phase: int) -> None:
     kind, state = ((QEvent.Type.TouchBegin, QEventPoint.State.Pressed),
                    (QEvent.Type.TouchUpdate, QEventPoint.State.Updated),
                    (QEvent.Type.TouchEnd, QEventPoint.State.Released))[phase]
-    glob = QPointF(widget.mapToGlobal(pos.toPoint()))
-    point = QEventPoint(1, state, pos, glob)
+    scene = widget.mapTo(widget.window(), pos)  # QEventPoint's position is the window's
+    point = QEventPoint(1, state, scene, widget.mapToGlobal(pos))
     QApplication.sendEvent(widget, QTouchEvent(kind, device, Qt.KeyboardModifier.NoModifier,
                                                [point]))
 

@@ -30,6 +30,7 @@ from booth_client.session import (
 )
 from booth_client.ui.i18n import Lang
 from booth_client.ui.rating import RatingScreen
+from booth_client.ui.refguard import protect
 from booth_client.ui.screenshot_remote import render_remote
 from booth_client.ui.theme import apply_theme
 from booth_client.ui.window import KioskWindow
@@ -277,6 +278,7 @@ def main(argv: list[str] | None = None) -> int:
     w, h = (int(v) for v in args.size.lower().split("x"))
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
+    protect()  # booth_client.ui.refguard: the binding drops refs of None on CPython 3.11
     family = apply_theme(app)
     lang: Lang = "en" if args.lang == "en" else "zh"
     for path in render_all(args.outdir, (w, h), lang, args.suffix):

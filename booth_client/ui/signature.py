@@ -170,7 +170,9 @@ class SignaturePad(QWidget):
                 QEvent.Type.TouchBegin, QEvent.Type.TouchUpdate, QEvent.Type.TouchEnd):
             points = event.points()
             if points:
-                pos = points[0].position()
+                # the window's coordinates, mapped here: right for touches Qt delivers and
+                # for touch events sent straight to the pad (the kiosk's scripted resident)
+                pos = self.mapFrom(self.window(), points[0].scenePosition())
                 if kind == QEvent.Type.TouchBegin:
                     self._begin(pos)
                 elif kind == QEvent.Type.TouchUpdate:

@@ -11,6 +11,7 @@ from collections.abc import Iterator  # noqa: E402
 import pytest  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
+from booth_client.ui.refguard import protect  # noqa: E402
 from booth_client.ui.theme import apply_theme  # noqa: E402
 from booth_client.ui.window import KioskWindow  # noqa: E402
 from tests.ui.flows import FakeRunner  # noqa: E402
@@ -20,6 +21,7 @@ from tests.ui.flows import FakeRunner  # noqa: E402
 def qapp() -> QApplication:
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication([])
+    protect()  # as the kiosk does (booth_client.ui.refguard)
     apply_theme(app)
     return app
 

@@ -11,6 +11,7 @@ on 127.0.0.1 only (``--ice-address``), no ICE servers: loopback only.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sys
 import time
@@ -101,6 +102,18 @@ async def test_the_kiosk_process_with_its_scripted_resident(env: HubEnv, tmp_pat
         w, h = drawn["size"]
         assert drawn["px"] == [round(0.42 * w), round(0.37 * h)] and w >= 1600
         assert abs(h * 1280 / w - height) <= 2, "the share is the whole window"
+        latencies = []  # hub relay + kiosk paint, on loopback (printed, not asserted)
+        for i in range(10):
+            x = round(0.1 + 0.07 * i, 4)
+            sent_at = time.time()
+            await agent_ws.send("assist.pointer", {"call_id": call_id, "x": x, "y": 0.5})
+            line = await kiosk.wait_for(lambda ln, x=x: ln.get("event") == "assist.pointer.drawn"
+                                        and ln["x"] == x, 10, f"pointer {i}")
+            latencies.append((line["t"] - sent_at) * 1000)
+            await asyncio.sleep(0.15)
+        latencies.sort()
+        print(f"\npointer agent -> kiosk overlay painted: median {latencies[5]:.0f} ms, "
+              f"max {latencies[-1]:.0f} ms")
         assert drawn["t"] - sent_at < 2.0
 
         # a remote tap, once control is granted too

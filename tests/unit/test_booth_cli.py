@@ -106,3 +106,54 @@ def test_booth_scanner_flags() -> None:
     assert make_scanner(off, "synthetic") is None
     with pytest.raises(ValueError):
         make_scanner(build_parser().parse_intermixed_args(["--scanner", "uvc:x"]), None)
+
+
+async def test_the_headless_resident_answers_consent_and_prints_remote_state(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """``--auto-consent screen``: screen granted when asked, control declined; the state
+    lines carry a ``remote`` summary, and a pointer move prints no new state line."""
+    import asyncio
+    from typing import Any
+
+    from booth_client.cli import HeadlessResident
+    from tests.unit.test_booth_remote import FORM
+    from tests.unit.test_booth_session import frame, in_call, online
+
+    assert build_parser().parse_args(["--auto-consent", "screen"]).auto_consent == "screen"
+    engine = online()
+    in_call(engine)
+
+    class Runner:
+        def __init__(self) -> None:
+            self.acts: list[tuple[Any, ...]] = []
+            self.sent: list[Any] = []
+
+        def clock(self) -> float:
+            return 5.0
+
+        def act(self, *args: Any) -> None:
+            self.acts.append(args)
+            self.sent += engine.user_remote(*args[1:], now=5.0)
+
+    runner = Runner()
+    resident = HeadlessResident(runner, None, None, 0, frozenset({"screen"}))
+    engine.frame(frame("assist.consent.requested", call_id="c1", scope="screen"), 5.0)
+    resident.on_view(engine.view())
+    await asyncio.sleep(0)
+    assert runner.acts == [("remote", "consent", "screen", True)]
+    engine.frame(frame("ok", re=runner.sent[-1].id), 5.0)  # the hub recorded it
+    engine.frame(frame("assist.consent.requested", call_id="c1", scope="control"), 5.0)
+    resident.on_view(engine.view())
+    await asyncio.sleep(0)
+    assert runner.acts[-1] == ("remote", "consent", "control", False)
+    engine.frame(frame("assist.form", call_id="c1", form_id="frm_1", form=FORM), 5.0)
+    resident.on_view(engine.view())
+    await asyncio.sleep(0)
+    lines = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    remote = lines[-1]["remote"]
+    assert remote["screen"] == "on" and remote["front"] == "form"
+    assert remote["form"] == {"form_id": "frm_1", "phase": "filling", "errors": {},
+                              "failure": None, "sha256": None, "waiting": 0}
+    engine.frame(frame("assist.pointer", call_id="c1", x=0.5, y=0.5), 5.0)
+    resident.on_view(engine.view())
+    assert capsys.readouterr().out == "", "no state line for a pointer move"
