@@ -81,7 +81,10 @@ async def test_the_scripted_resident_uses_the_real_widgets(qapp: QApplication,
     assert len(submitted) == 1
     body = submitted[0].body
     assert body["values"]["id_number"] == ID and body["values"]["needs"] == ["lift"]
-    assert body["reviewed"] is True and len(body["signature"]["strokes"]) == 2
+    strokes = body["signature"]["strokes"]
+    assert body["reviewed"] is True and len(strokes) == 2
+    assert all(len(st) >= 20 for st in strokes), "drawn point by point, as a finger moves"
+    assert strokes[0][0][0] != strokes[0][-1][0] and strokes[0][-1][2] > 0
     remote = booth.view().remote
     assert remote is not None and remote.screen is Consent.OFF and remote.form is None
     form = booth.engine.remote.forms["frm_1"]  # type: ignore[union-attr]
