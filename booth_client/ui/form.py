@@ -361,12 +361,14 @@ class FormPanel(QFrame):
         sig = view.definition.signature
         set_text(self.sign_label, text_of(sig.label, lang))
         clear_layout(self.summary)
+        sep = "：" if lang == "zh" else ": "
         for i, fv in enumerate(view.fields):
+            name = text_of(fv.field.label, lang) + sep
             shown = entry_text(fv.field, fv.entry, lang) or tr("form.empty", lang)
-            pair = label("summary", f"{text_of(fv.field.label, lang)}：{shown}", wrap=False)
+            pair = label("summary", name + shown, wrap=False)
             if fv.field.sensitive:
-                pair.setProperty(SHARE_MASK, f"{text_of(fv.field.label, lang)}："
-                                             f"{masked(entry_text(fv.field, fv.entry, lang))}")
+                pair.setProperty(SHARE_MASK,
+                                 name + masked(entry_text(fv.field, fv.entry, lang)))
             self.summary.addWidget(pair, i // 2, i % 2)
         set_text(self.statement, text_of(sig.statement, lang))
         self.statement.setVisible(sig.statement is not None)
