@@ -374,6 +374,12 @@ class AssistDesk:
             raise DocumentError("bad_message", "reviewed must be true: the resident reviews "
                                                "the form before signing")
         st = self._state(call)
+        forms = await self._forms(st)
+        if form_id in forms and forms[form_id].state == "submitted":
+            receipt = await self._same_submission(call_id, form_id, sub.values,
+                                                  sub.signature.strokes, sub.signature.png)
+            if receipt is not None:
+                return receipt  # a retry whose first reply was lost: the stored receipt
         form = await self._open_form(st, form_id)
         try:
             values = validate_submission(form.definition, sub.values)
@@ -417,6 +423,28 @@ class AssistDesk:
                 submitted_at=at.timestamp())
             self.hub.push("agent", rec.agent_id, "assist.form.submitted", event)
         return event
+
+    async def _same_submission(self, call_id: str, form_id: str, values: Any,
+                               strokes: Any, png_b64: str) -> p.AssistFormSubmitted | None:
+        """The stored submission when ``values``, ``strokes`` and the signature are those
+        already signed (an idempotent retry), else ``None``."""
+        rec = await self.hub.store.get_form(form_id)
+        if rec.state != "submitted" or rec.sha256 is None or rec.submitted_at is None:
+            return None
+        try:
+            png = _decode_png(png_b64)
+            clean = await asyncio.to_thread(images.clean_image, png, _SIGNATURE_MAX_PIXELS)
+            values = validate_submission(FormDefinition.model_validate(rec.definition), values)
+        except (DocumentError, images.ImageRejected, SubmissionInvalid):
+            return None
+        if (hashlib.sha256(clean.data).hexdigest() != rec.signature_sha256
+                or canonical_json(values) != canonical_json(rec.values)
+                or canonical_json(strokes) != canonical_json(rec.strokes)):
+            return None
+        return p.AssistFormSubmitted(
+            call_id=call_id, form_id=form_id, values=rec.values or {}, sha256=rec.sha256,
+            signature_sha256=rec.signature_sha256, signature_url=f"/api/forms/{form_id}/signature",
+            submitted_at=rec.submitted_at.timestamp())
 
     async def _readable_form(self, ident: Identity, form_id: str, what: str) -> FormRecord:
         try:

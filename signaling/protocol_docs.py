@@ -1776,7 +1776,8 @@ _HTTP_ASSIST: Final = (
      "before signing). Values that do not fit the definition: 400 with `error.fields`: "
      "`{field_id: {code, message}}`, codes `required`, `type`, `too_short`, `too_long`, "
      "`choice`, `id_number`, `phone`, `date`, `range`, `integer`, `control_char`, "
-     "`readonly`, `unknown`. Signed already, or the call ended: 409."),
+     "`readonly`, `unknown`. The same signed submission again (a retry) gets the stored "
+     "receipt; a different one once signed, or the call ended: 409."),
     ("`GET /api/calls/{call_id}/forms`", "— (the call's agent or an admin)",
      "`{forms: [{form_id, title, state, created_at, submitted_at, sha256, ...}]}`; `state` "
      "is `pushed`, `submitted` or `cancelled` (the call ended unsigned)"),

@@ -313,8 +313,15 @@ async def test_form_push_progress_masked_submit_stored_and_read(env: HubEnv) -> 
     assert ID not in json.dumps([d for _, _, d in audit], ensure_ascii=False), \
         "personal values stay out of the audit log"
 
-    # once signed: no second submission, no more progress
+    # a retry of the same signed submission (its first reply lost) gets the stored receipt
     status, again = await _submit(env, c.booth_token, c.call_id, form_id, _body())
+    assert status == 201 and again["sha256"] == result["sha256"], again
+    assert len([1 for a, t, _ in await _actions(env)
+                if a == "assist.form.submit" and t == form_id]) == 1, "stored and audited once"
+    # once signed: no different second submission, no more progress
+    changed = dict(VALUES)
+    changed["household"] = 5
+    status, again = await _submit(env, c.booth_token, c.call_id, form_id, _body(changed))
     assert status == 409, again
     assert await _code(c.booth, "assist.form.progress", {
         "call_id": c.call_id, "form_id": form_id, "values": {"household": 4}}) == "conflict"
