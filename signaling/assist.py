@@ -390,9 +390,7 @@ class AssistDesk:
             clean = await asyncio.to_thread(images.clean_image, png, _SIGNATURE_MAX_PIXELS)
         except images.ImageRejected as exc:
             raise DocumentError(exc.code, f"signature.png: {exc.message}") from exc
-        fresh = not await asyncio.to_thread(self.hub.files.exists,
-                                            hashlib.sha256(clean.data).hexdigest())
-        sig_sha = await asyncio.to_thread(self.hub.files.put, clean.data)
+        sig_sha, fresh = await asyncio.to_thread(self.hub.files.add, clean.data)
         at = datetime.fromtimestamp(self.hub.clock(), UTC)
         strokes = sub.signature.strokes
         doc = submission_document(

@@ -11,12 +11,11 @@ Reads are allowed to the call's agent and to admins, and every read is audited.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, get_args
 
 from signaling import images
 from signaling import protocol as p
@@ -171,7 +170,7 @@ class DocumentDesk:
     async def upload(self, ident: Identity, call_id: str, kind: str, request_id: str | None,
                      body: bytes) -> p.DocumentAdded:
         call = self.live_call_of_booth(ident, call_id)
-        if kind not in p.DocumentKind.__args__:  # type: ignore[attr-defined]
+        if kind not in get_args(p.DocumentKind):
             raise DocumentError("bad_message", f"unknown document kind {kind!r}")
         if request_id is not None:
             req = self.requests.get(request_id)
@@ -205,14 +204,8 @@ class DocumentDesk:
         return event
 
     def _put_all(self, image: bytes, thumb: bytes) -> tuple[str, str, frozenset[str]]:
-        fresh: set[str] = set()
-        shas = []
-        for blob in (image, thumb):
-            sha = hashlib.sha256(blob).hexdigest()
-            if not self.files.exists(sha):
-                fresh.add(sha)
-            shas.append(self.files.put(blob))
-        return shas[0], shas[1], frozenset(fresh)
+        (sha, new), (thumb_sha, thumb_new) = self.files.add(image), self.files.add(thumb)
+        return sha, thumb_sha, frozenset(x for x, n in ((sha, new), (thumb_sha, thumb_new)) if n)
 
     def _drop_new(self, blobs: tuple[str, str, frozenset[str]]) -> None:
         for sha in blobs[2]:

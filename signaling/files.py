@@ -36,10 +36,15 @@ class FileStore:
 
     def put(self, data: bytes) -> str:
         """Store ``data`` (if new) and return its sha256 hex digest."""
+        return self.add(data)[0]
+
+    def add(self, data: bytes) -> tuple[str, bool]:
+        """Store ``data`` if new: its sha256 hex digest, and whether this call wrote it
+        (so a caller whose row then fails to insert removes only what it added)."""
         sha = hashlib.sha256(data).hexdigest()
         path = self._path(sha)
         if path.exists():
-            return sha
+            return sha, False
         old_umask = os.umask(0o077)
         try:
             path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -56,7 +61,7 @@ class FileStore:
                 raise
         finally:
             os.umask(old_umask)
-        return sha
+        return sha, True
 
     def get(self, sha: str) -> bytes:
         try:

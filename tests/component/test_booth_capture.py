@@ -27,6 +27,7 @@ from booth_client.uploads import Uploader, UploadError
 from scanner_drivers import CaptureOptions, ScanPage
 from scanner_drivers.driver import make_page
 from signaling import protocol as p
+from tests.loopback import loopback_app
 from tests.unit.test_booth_capture import FakeDriver
 from tests.unit.test_booth_session import frame, in_call, online
 
@@ -90,21 +91,15 @@ class FakeHub:
 @pytest.fixture
 async def hub() -> AsyncIterator[FakeHub]:
     fake = FakeHub()
-    app = web.Application()
-    app.router.add_post("/api/calls/{call_id}/documents", fake.document)
-    app.router.add_post("/api/calls/{call_id}/face-checks/{check_id}/frames", fake.frame)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    fake.base = f"http://127.0.0.1:{port}"
-    try:
-        yield fake
-    finally:
-        if fake.hold is not None:
-            fake.hold.set()
-        await runner.cleanup()
+    posts = [("/api/calls/{call_id}/documents", fake.document),
+             ("/api/calls/{call_id}/face-checks/{check_id}/frames", fake.frame)]
+    async with loopback_app(posts) as base:
+        fake.base = base
+        try:
+            yield fake
+        finally:
+            if fake.hold is not None:
+                fake.hold.set()
 
 
 class Booth:

@@ -18,6 +18,7 @@ from booth_client.remote_forms import FormPhase, SignatureData
 from booth_client.remote_jobs import MAX_KEPT_DOCUMENTS, RemoteJobs
 from booth_client.screen_track import ScreenSource
 from booth_client.uploads import Uploader
+from tests.loopback import loopback_app
 from tests.unit.test_booth_remote import FORM, GOOD, PNG, STROKES
 from tests.unit.test_booth_session import frame, in_call, online
 
@@ -48,20 +49,14 @@ class Hub:
 @pytest.fixture
 async def hub() -> AsyncIterator[Hub]:
     fake = Hub()
-    app = web.Application()
-    app.router.add_post("/api/calls/{call_id}/forms/{form_id}/submission", fake.submit)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    fake.base = f"http://127.0.0.1:{port}"
-    try:
-        yield fake
-    finally:
-        if fake.hold is not None:
-            fake.hold.set()
-        await runner.cleanup()
+    posts = [("/api/calls/{call_id}/forms/{form_id}/submission", fake.submit)]
+    async with loopback_app(posts) as base:
+        fake.base = base
+        try:
+            yield fake
+        finally:
+            if fake.hold is not None:
+                fake.hold.set()
 
 
 class Booth:
