@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from booth_client.ice import restore_host_addresses, restrict_host_addresses
 from tests.harness import HubEnv
 from tests.pgcluster import PgCluster
 
@@ -76,3 +77,13 @@ def turn_server() -> Iterator[TurnServer]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture
+def loopback_ice() -> Iterator[None]:
+    """aiortc host candidates on 127.0.0.1 only (aioice leaves it out by default)."""
+    restrict_host_addresses(["127.0.0.1"])
+    try:
+        yield
+    finally:
+        restore_host_addresses()

@@ -12,7 +12,7 @@ import asyncio
 import hashlib
 import io
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,6 @@ from PIL import Image, ImageDraw
 
 from booth_client import session as s
 from booth_client.config import ws_url
-from booth_client.ice import restore_host_addresses, restrict_host_addresses
 from booth_client.media import BoothMedia
 from booth_client.remote import Consent
 from booth_client.remote_forms import FormPhase, SignatureData
@@ -48,15 +47,6 @@ async def env(tmp_path: Path) -> AsyncIterator[HubEnv]:
         yield hub_env
     finally:
         await hub_env.stop()
-
-
-@pytest.fixture
-def loopback_ice() -> Iterator[None]:
-    restrict_host_addresses(["127.0.0.1"])
-    try:
-        yield
-    finally:
-        restore_host_addresses()
 
 
 async def until(check: Callable[[], Any], timeout: float = 10.0, what: str = "") -> Any:

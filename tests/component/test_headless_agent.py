@@ -18,7 +18,7 @@ import os
 import stat
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -57,16 +57,6 @@ async def env(tmp_path: Path) -> AsyncIterator[HubEnv]:
         yield hub_env
     finally:
         await hub_env.stop()
-
-
-@pytest.fixture
-def loopback_ice() -> Iterator[None]:
-    """Host candidates on 127.0.0.1 only (aioice leaves it out by default)."""
-    restrict_host_addresses(["127.0.0.1"])
-    try:
-        yield
-    finally:
-        restore_host_addresses()
 
 
 class Seats:

@@ -15,13 +15,12 @@ import asyncio
 import json
 import sys
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from booth_client.config import BoothConfig, save_config
-from booth_client.ice import restore_host_addresses, restrict_host_addresses
 from tests.component.test_booth_remote import Agent, until
 from tests.e2e.procs import Proc
 from tests.harness import HubEnv
@@ -50,15 +49,6 @@ async def env(tmp_path: Path) -> AsyncIterator[HubEnv]:
         yield hub_env
     finally:
         await hub_env.stop()
-
-
-@pytest.fixture
-def loopback_ice() -> Iterator[None]:
-    restrict_host_addresses(["127.0.0.1"])
-    try:
-        yield
-    finally:
-        restore_host_addresses()
 
 
 @pytest.mark.timeout(150)
