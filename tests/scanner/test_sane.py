@@ -40,6 +40,14 @@ def scanner(sane_env: dict[str, str]) -> SaneDriver:
     return SaneDriver("test", env=sane_env)
 
 
+# Error injection makes scanimage stop reading and cancel while the test backend's
+# reader thread may still be writing the page into its pipe; cancelling a thread
+# blocked there can deadlock the backend (seen once in CI under load: scanimage
+# hung until our 20 s timeout). At 25 dpi the default 80 x 100 mm page is ~23 KB,
+# under one pipe buffer, so the reader has always finished before the cancel.
+SMALL_PAGE_DPI = 25
+
+
 def opts(**kw: object) -> CaptureOptions:
     base: dict[str, object] = {"dpi": 50, "timeout_s": 20.0}
     base.update(kw)
@@ -107,7 +115,9 @@ async def test_injected_errors_are_typed(
     scanner: SaneDriver, status: str, error: type[ScannerError]
 ) -> None:
     with pytest.raises(error) as info:
-        await scanner.capture(opts(backend_options={"read-return-value": status}))
+        await scanner.capture(
+            opts(dpi=SMALL_PAGE_DPI, backend_options={"read-return-value": status})
+        )
     assert type(info.value) is error
     assert info.value.device == "test"
 
@@ -123,18 +133,20 @@ async def test_feeder_three_pages(scanner: SaneDriver) -> None:
 
 async def test_feeder_runs_until_empty(scanner: SaneDriver) -> None:
     # the test backend's feeder holds 10 sheets; the run ends when it is empty
-    pages = await scanner.capture_pages(opts(dpi=25, source="feeder"))
+    pages = await scanner.capture_pages(opts(dpi=SMALL_PAGE_DPI, source="feeder"))
     assert len(pages) == 10
 
 
 async def test_feeder_errors(scanner: SaneDriver) -> None:
     with pytest.raises(NoDocuments):
         await scanner.capture_pages(
-            opts(source="feeder", backend_options={"read-return-value": "SANE_STATUS_NO_DOCS"})
+            opts(dpi=SMALL_PAGE_DPI, source="feeder",
+                 backend_options={"read-return-value": "SANE_STATUS_NO_DOCS"})
         )
     with pytest.raises(Jammed):
         await scanner.capture(
-            opts(source="feeder", backend_options={"read-return-value": "SANE_STATUS_JAMMED"})
+            opts(dpi=SMALL_PAGE_DPI, source="feeder",
+                 backend_options={"read-return-value": "SANE_STATUS_JAMMED"})
         )
 
 
