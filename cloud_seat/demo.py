@@ -176,6 +176,8 @@ def main(argv: list[str] | None = None) -> int:
         init = admin(data_dir, "init")
         tl.say("demo", f"store ready in {data_dir}/ (catalog seeded: {init['seeded']})")
         password = ensure_agent(data_dir, "demo", "演示坐席")
+        admin_password = secrets.token_urlsafe(9)  # fresh each run, like the agent's
+        admin(data_dir, "agent", "password", "admin", "--password", admin_password)
         relay: list[str] = []
         hub_turn: list[str] = []
         if turnserver_binary() is not None:
@@ -225,6 +227,8 @@ def main(argv: list[str] | None = None) -> int:
         tl.say("demo", f"agent console: {base}/seat/{query}")
         tl.say("demo", f"login: demo   password: {password}")
         tl.say("demo", "go available (空闲可接) and the demo booth's call rings")
+        tl.say("demo", f"admin console: {base}/admin/   login: admin   password: "
+                       f"{admin_password}")
         tl.say("demo", "-" * 60)
 
         if not args.scripted:

@@ -10,6 +10,7 @@ from pathlib import Path
 from aiohttp import web
 
 from signaling.api import THROTTLE_KEY, error_middleware, routes
+from signaling.api_admin import admin_routes
 from signaling.api_assist import assist_routes
 from signaling.api_documents import document_routes
 from signaling.config import Settings
@@ -64,9 +65,11 @@ def make_app(settings: Settings, *, seed: bool = True) -> web.Application:
     app.on_shutdown.append(close_connections)
     app.router.add_get("/ws", ws_handler)
     app.router.add_routes(routes)
+    app.router.add_routes(admin_routes)
     app.router.add_routes(document_routes)
     app.router.add_routes(assist_routes)
     _add_console(app)
+    _add_static_site(app, "/admin", Path(__file__).parent / "admin_console")
     return app
 
 
@@ -85,14 +88,20 @@ def _add_console(app: web.Application) -> None:
     if root is None:
         log.warning("agent console files not found; /seat/ is not served")
         return
+    _add_static_site(app, "/seat", root)
+
+
+def _add_static_site(app: web.Application, prefix: str, root: Path) -> None:
+    """A plain-files web app at ``prefix/``: its index never cached (a new release is
+    picked up on reload), no directory listings, no symlinks out of ``root``."""
     index = root / "index.html"
 
-    async def seat_index(request: web.Request) -> web.StreamResponse:
+    async def site_index(request: web.Request) -> web.StreamResponse:
         return web.FileResponse(index, headers={"Cache-Control": "no-cache"})
 
-    async def seat_redirect(request: web.Request) -> web.StreamResponse:
-        raise web.HTTPFound("/seat/")
+    async def site_redirect(request: web.Request) -> web.StreamResponse:
+        raise web.HTTPFound(f"{prefix}/")
 
-    app.router.add_get("/seat", seat_redirect)
-    app.router.add_get("/seat/", seat_index)
-    app.router.add_static("/seat/", root, show_index=False, follow_symlinks=False)
+    app.router.add_get(prefix, site_redirect)
+    app.router.add_get(f"{prefix}/", site_index)
+    app.router.add_static(f"{prefix}/", root, show_index=False, follow_symlinks=False)

@@ -41,6 +41,7 @@ class Settings:
     enrollment_ttl_s: int = 24 * 3600
     hello_timeout_s: float = 10.0
     heartbeat_s: int = 20
+    presence_flush_s: float = 30.0  # booths' last-seen times are written in batches
     resume_grace_s: float = 60.0
     offer_timeout_s: float = 20.0
     wrap_up_s: float = 30.0

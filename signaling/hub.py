@@ -34,6 +34,7 @@ from signaling.face_judge import default_judge
 from signaling.faces import FaceDesk, FaceJudge
 from signaling.files import FileStore
 from signaling.metrics import Metrics
+from signaling.presence import Presence
 from signaling.sessions import Session, SessionState, SessionTable
 from signaling.store import Store
 from signaling.store import errors as store_errors
@@ -103,6 +104,7 @@ class Hub:
         self.tickets: dict[str, TicketMeta] = {}
         self.booths: dict[str, tuple[str, str]] = {}  # booth_id -> (name, region label)
         self.booth_status: dict[str, dict[str, Any]] = {}
+        self.presence = Presence()
         self.conns: dict[tuple[str, str], Conn] = {}
         self._revision = -1
         self._wake = asyncio.Event()
@@ -133,6 +135,7 @@ class Hub:
             asyncio.create_task(self._timer_loop(), name="hub-timers"),
             asyncio.create_task(self._revision_loop(), name="hub-revision"),
             asyncio.create_task(self._retention_loop(), name="hub-retention"),
+            asyncio.create_task(self._presence_loop(), name="hub-presence"),
         ]
 
     def close_all(self) -> None:
@@ -152,6 +155,7 @@ class Hub:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks = []
+        await self.flush_presence()
 
     async def reload(self) -> None:
         """Re-read the catalog (called at start and whenever the store's revision moves)."""
@@ -280,6 +284,21 @@ class Hub:
                     await self._apply(self.dispatcher.agent_online(
                         session.subject_id, session.skills, self.clock()))
 
+    async def _presence_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.settings.presence_flush_s)
+            await self.flush_presence()
+
+    async def flush_presence(self) -> None:
+        """Write the booths' last-seen times that moved since the last flush."""
+        batch = self.presence.take_dirty()
+        try:
+            await self.store.touch_booths(
+                {b: datetime.fromtimestamp(at, UTC) for b, at in batch.items()})
+        except Exception:
+            self.presence.put_back(batch)
+            log.exception("writing booth presence failed; kept for the next flush")
+
     async def _retention_loop(self) -> None:
         await asyncio.to_thread(self.files.sweep_temp)
         while True:
@@ -352,6 +371,7 @@ class Hub:
             if kind == "booth":
                 await self._remember_booth(ident.subject_id)
                 session.region = self.booths[ident.subject_id][1]
+                self.presence.saw(ident.subject_id, now)
             self.metrics.inc("xiaowu_connections_total", role=kind)
             restored = await self._reconnected(session, opened.resumed, now)
         welcome = p.Welcome(
@@ -420,6 +440,7 @@ class Hub:
             self.conns.pop(held.key, None)
             kind, sid = held.key
             if kind == "booth":
+                self.presence.saw(sid, now)
                 live = self._booth_ticket(sid)
                 if live is not None and live.state in (q.TicketState.WAITING,
                                                        q.TicketState.OFFERED):
@@ -515,11 +536,16 @@ class Hub:
         raise _err(p.ErrorCode.CONFLICT, "already authenticated on this connection")
 
     async def _on_ping(self, session: Session, conn: Conn, frame: p.Frame) -> None:
-        self.reply(conn, frame, "pong", p.Pong(server_time=self.clock()))
+        now = self.clock()
+        if session.kind == "booth":
+            self.presence.saw(session.subject_id, now)
+        self.reply(conn, frame, "pong", p.Pong(server_time=now))
 
     async def _on_booth_status(self, session: Session, conn: Conn, frame: p.Frame) -> None:
         data = p.parse_data(frame, p.BoothStatus)
-        self.booth_status[session.subject_id] = {**data.model_dump(), "at": self.clock()}
+        now = self.clock()
+        self.booth_status[session.subject_id] = {**data.model_dump(), "at": now}
+        self.presence.saw(session.subject_id, now)
         self.reply(conn, frame, "ok")
 
     async def _on_ticket_create(self, session: Session, conn: Conn, frame: p.Frame) -> None:

@@ -1713,8 +1713,13 @@ _HTTP_PUBLIC: Final = (
 _HTTP_ADMIN: Final = (
     ("`POST /api/admin/booths`", "`{name, region_code, region_name?}`",
      "201 `{booth_id, enrollment_code, expires_at}`"),
-    ("`GET /api/admin/booths`", "—", "`{booths: [...]}` with enrollment, revocation, online "
-     "state and the last `booth.status`"),
+    ("`GET /api/admin/booths`", "—", "The fleet: `{booths: [...], summary}`. Each booth: "
+     "`link` (`online` / `reconnecting` / `offline`), `health` (`ok` / `attention` / "
+     "`offline` / `not_enrolled` / `revoked`), `problems` (`camera_missing`, "
+     "`scanner_error`, `status_stale`, `no_status`, …), `last_seen_at`, the last "
+     "`booth.status`, and `activity` (`idle` / `waiting` / `offered` / `in_call` with the "
+     "ticket number, department, call and agent). `summary`: counts by health and "
+     "activity, and per region."),
     ("`POST /api/admin/booths/{id}/revoke`", "—",
      "The booth's token stops working; a live connection is closed with 4403."),
     ("`POST /api/admin/booths/{id}/enrollment`", "—",
@@ -1726,16 +1731,23 @@ _HTTP_ADMIN: Final = (
     ("`PUT /api/admin/agents/{id}/skills`", "`{skills}`", "`{user_id, skills}`"),
     ("`POST /api/admin/agents/{id}/disable`", "—",
      "The agent can no longer log in; a live connection is closed with 4403."),
+    ("`POST /api/admin/agents/{id}/enable`", "—", "`{user_id, disabled: false}`"),
+    ("`POST /api/admin/agents/{id}/password`", "`{password}` (8+ characters)",
+     "`{user_id}`; the agent's sessions end. Agent accounts only (403 for an admin's)."),
     ("`GET /api/admin/departments`", "—", "The catalog, as `GET /api/catalog`"),
     ("`PUT /api/admin/departments/{id}`", "the department", "`{id}` (created or replaced)"),
     ("`PUT /api/admin/services/{id}`", "the service, with its `department_id` and "
      "`materials`", "`{id}` (created or replaced)"),
     ("`DELETE /api/admin/services/{id}`", "—", "The service is withdrawn from the catalog."),
-    ("`GET /api/admin/audit?after=&limit=`", "—", "`{rows: [...]}`: audit rows after sequence "
-     "number `after`, at most `limit` (≤ 500)"),
+    ("`GET /api/admin/audit?after=&before=&limit=&order=&action=`", "—",
+     "`{rows: [...]}`: audit rows with `after < seq < before`, at most `limit` (≤ 500), "
+     "`order` `asc` (default) or `desc` (newest first), `action` a prefix filter "
+     "(`booth.`)"),
     ("`GET /api/admin/audit/verify`", "—",
      "`{ok, rows, first_broken_seq, reason}`: checks the audit log's hash chain"),
-    ("`GET /api/admin/stats`", "—", "Today's counts, queue load and calls in progress"),
+    ("`GET /api/admin/stats`", "—", "`{today, queue, calls_active, agents}`: today's "
+     "counts with ratings by level and `satisfaction` (levels 4–5 over all, null before the "
+     "first), queue load per department, calls in progress, connected agents by state"),
 )
 
 _HTTP_CALLS: Final = (

@@ -10,7 +10,7 @@ e.g. a replaced PC).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -229,6 +229,17 @@ class BoothOps(StoreBase):
             )
             if not rowcount(result):
                 raise NotFound(f"no booth {booth_id!r}")
+
+
+    async def touch_booths(self, seen: Mapping[str, datetime]) -> None:
+        """Record many booths' last sign of life in one transaction (unknown ids are
+        skipped: a booth deleted meanwhile is not an error here)."""
+        if not seen:
+            return
+        async with self._db.write() as s:
+            for booth_id, at in seen.items():
+                await s.execute(update(Booth).where(Booth.id == booth_id)
+                                .values(last_seen_at=at))
 
 
 def _new_code_row(booth_id: str, code: str, at: datetime, ttl_s: int) -> EnrollmentCode:

@@ -118,13 +118,22 @@ class Store(
         async with self._db.read() as s:
             return await verify_chain(s)
 
-    async def list_audit(self, limit: int = 100, after_seq: int = 0) -> list[AuditRecord]:
-        """Up to ``limit`` rows with seq greater than ``after_seq``, oldest first."""
+    async def list_audit(
+        self, limit: int = 100, after_seq: int = 0, *, before_seq: int | None = None,
+        newest_first: bool = False, action_prefix: str | None = None,
+    ) -> list[AuditRecord]:
+        """Up to ``limit`` rows with ``after_seq < seq < before_seq``, oldest first (or
+        newest first, for a screen that pages backwards), optionally only actions
+        starting with ``action_prefix`` (``booth.`` for every booth change)."""
         limit = max(1, min(limit, 1000))
+        q = select(AuditRow).where(AuditRow.seq > after_seq)
+        if before_seq is not None:
+            q = q.where(AuditRow.seq < before_seq)
+        if action_prefix:
+            q = q.where(AuditRow.action.startswith(action_prefix, autoescape=True))
+        q = q.order_by(AuditRow.seq.desc() if newest_first else AuditRow.seq).limit(limit)
         async with self._db.read() as s:
-            rows = await s.scalars(
-                select(AuditRow).where(AuditRow.seq > after_seq).order_by(AuditRow.seq).limit(limit)
-            )
+            rows = await s.scalars(q)
             return [to_record(r) for r in rows.all()]
 
     # -- housekeeping ----------------------------------------------------

@@ -210,6 +210,8 @@ async def test_admin_endpoints_need_an_admin(env: HubEnv) -> None:
         ("POST", "/api/admin/agents", {"username": "ab", "password": "12345678"}),
         ("PUT", "/api/admin/agents/usr_x/skills", {"skills": []}),
         ("POST", "/api/admin/agents/usr_x/disable", None),
+        ("POST", "/api/admin/agents/usr_x/enable", None),
+        ("POST", "/api/admin/agents/usr_x/password", {"password": "12345678"}),
         ("GET", "/api/admin/departments", None),
         ("PUT", "/api/admin/departments/d", {"name": "d", "ticket_prefix": "Q"}),
         ("PUT", "/api/admin/services/housing.x",

@@ -63,6 +63,18 @@ async def screenshot(page: Any, name: str) -> None:
     await page.screenshot(path=str(SCREENSHOT_DIR / f"console-{name}.png"))
 
 
+async def open_page(browser: Any, url: str, locale: str | None = "zh-CN"
+                    ) -> tuple[Any, Any, list[str]]:
+    """A fresh browser context at 1440×900 on ``url``; page errors are collected."""
+    context = await browser.new_context(viewport={"width": 1440, "height": 900},
+                                        **({"locale": locale} if locale else {}))
+    page = await context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    await page.goto(url)
+    return context, page, errors
+
+
 async def eventually(check: Callable[[], Awaitable[Any]], timeout: float = 10.0,
                      what: str = "condition", interval: float = 0.1) -> Any:
     """Poll ``check`` until it returns something truthy; that value is returned."""

@@ -209,6 +209,22 @@ def test_demo_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
         while "screen waiting" not in seen and time.monotonic() < deadline:
             seen += proc.stdout.readline()
         assert "screen waiting" in seen, seen[-2000:]
+        # the printed admin console and password work
+        import json
+        import re
+        import urllib.request
+
+        found = re.search(r"admin console: (http://127\.0\.0\.1:\d+)/admin/\s+login: admin"
+                          r"\s+password: (\S+)", seen)
+        assert found, seen[-2000:]
+        base, password = found.groups()
+        with urllib.request.urlopen(f"{base}/admin/", timeout=5) as page:
+            assert "晓屋" in page.read().decode()
+        login = urllib.request.Request(
+            f"{base}/api/login", method="POST", headers={"Content-Type": "application/json"},
+            data=json.dumps({"username": "admin", "password": password}).encode())
+        with urllib.request.urlopen(login, timeout=5) as resp:
+            assert json.load(resp)["role"] == "admin"
         proc.send_signal(signal.SIGTERM)  # what Ctrl-C on `make run` amounts to
         assert proc.wait(30) == 0
     finally:

@@ -19,6 +19,7 @@ from tests.e2e.console_helpers import (
     TestBooth,
     eventually,
     ignore_non_loopback_checks,
+    open_page,
     screenshot,
 )
 from tests.harness import HubEnv
@@ -60,12 +61,7 @@ async def add_agent(env: HubEnv, username: str = "zhang", name: str = "张晓明
 
 
 async def open_console(browser: Any, env: HubEnv, query: str = "") -> tuple[Any, list[str]]:
-    context = await browser.new_context(viewport={"width": 1440, "height": 900},
-                                        locale="zh-CN")
-    page = await context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    await page.goto(f"{env.base}/seat/{query}")
+    _, page, errors = await open_page(browser, f"{env.base}/seat/{query}")
     return page, errors
 
 

@@ -31,7 +31,13 @@ from PIL import Image, ImageDraw
 from booth_client.ice import restore_host_addresses, restrict_host_addresses
 from scanner_drivers.synthetic import render_id_card
 from signaling.faces import FaceJob, FaceVerdict
-from tests.e2e.console_helpers import TestBooth, eventually, ignore_non_loopback_checks, screenshot
+from tests.e2e.console_helpers import (
+    TestBooth,
+    eventually,
+    ignore_non_loopback_checks,
+    open_page,
+    screenshot,
+)
 from tests.e2e.procs import BIN, Hub, Proc
 from tests.harness import HubEnv
 from tests.turnserver import TurnServer
@@ -215,12 +221,7 @@ async def booth(env: HubEnv) -> AsyncIterator[DocBooth]:
 
 
 async def open_console(browser: Any, base: str, query: str = "") -> tuple[Any, Any, list[str]]:
-    context = await browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN")
-    page = await context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    await page.goto(f"{base}/seat/{query}")
-    return context, page, errors
+    return await open_page(browser, f"{base}/seat/{query}")
 
 
 async def sign_in_available(page: Any, username: str) -> None:

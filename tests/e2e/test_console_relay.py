@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.console_helpers import eventually
+from tests.e2e.console_helpers import eventually, open_page
 from tests.e2e.procs import BIN, Proc
 from tests.harness import HubEnv
 from tests.turnserver import TurnServer
@@ -62,11 +62,7 @@ async def test_console_and_headless_booth_relay_only_through_coturn(
                           {"name": "石门镇新村村便民服务站", "region_code": "330110101001"},
                           token=env.admin_token, expect=201)
 
-    context = await browser.new_context(viewport={"width": 1440, "height": 900})
-    page = await context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    await page.goto(f"{env.base}/seat/?relay=1")
+    context, page, errors = await open_page(browser, f"{env.base}/seat/?relay=1", locale=None)
     await page.fill("#login-username", "zhang")
     await page.fill("#login-password", PASSWORD)
     await page.click("#login-submit")
