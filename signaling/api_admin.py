@@ -6,6 +6,7 @@ and ``xiaowu-admin`` are its clients. Every change is audited with the admin as 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import time
 from typing import Any
 
@@ -13,6 +14,7 @@ from aiohttp import web
 from pydantic import Field
 
 from signaling.api import HttpError, _Body, _body, _dept_json, _identity, _store_input
+from signaling.api_calls import summary_json
 from signaling.fleet import FleetInputs, booth_rows, summary
 from signaling.store import Identity
 from signaling.store import errors as se
@@ -284,6 +286,29 @@ async def admin_service_delete(request: web.Request) -> web.Response:
     return web.json_response({"id": service_id, "active": False})
 
 
+@routes.get("/api/admin/calls")
+async def admin_calls(request: web.Request) -> web.Response:
+    """The call log of one service day (``day=YYYY-MM-DD``, default today), newest
+    first, optionally one agent's (``agent=``), paged with ``before=`` (a started_at)."""
+    await _admin(request)
+    hub = request.app[HUB_KEY]
+    query = request.query
+    try:
+        day = (dt.datetime.combine(dt.date.fromisoformat(query["day"]), dt.time(12),
+                                   hub.store.service_tz)
+               if "day" in query else None)
+        before = dt.datetime.fromisoformat(query["before"]) if "before" in query else None
+        limit = min(500, max(1, int(query.get("limit", "200"))))
+    except ValueError as exc:
+        raise HttpError("bad_message", "day is YYYY-MM-DD, before an ISO time, limit an "
+                        "integer") from exc
+    if before is not None and before.tzinfo is None:
+        raise HttpError("bad_message", "before needs a time zone")
+    calls = await hub.store.calls_of_day(day, agent_id=query.get("agent") or None,
+                                         limit=limit, before=before)
+    return web.json_response({"calls": [summary_json(c) for c in calls]})
+
+
 @routes.get("/api/admin/audit")
 async def admin_audit(request: web.Request) -> web.Response:
     await _admin(request)
@@ -349,6 +374,4 @@ def _slug(value: str) -> str:
 
 
 def _iso(ts: float) -> str:
-    import datetime as dt
-
     return dt.datetime.fromtimestamp(ts, dt.UTC).isoformat()

@@ -12,6 +12,7 @@ from aiohttp import web
 from signaling.api import THROTTLE_KEY, error_middleware, routes
 from signaling.api_admin import admin_routes
 from signaling.api_assist import assist_routes
+from signaling.api_calls import call_routes
 from signaling.api_documents import document_routes
 from signaling.config import Settings
 from signaling.hub import Hub
@@ -68,6 +69,7 @@ def make_app(settings: Settings, *, seed: bool = True) -> web.Application:
     app.router.add_routes(admin_routes)
     app.router.add_routes(document_routes)
     app.router.add_routes(assist_routes)
+    app.router.add_routes(call_routes)
     _add_console(app)
     _add_static_site(app, "/admin", Path(__file__).parent / "admin_console")
     return app

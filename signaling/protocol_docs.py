@@ -1739,6 +1739,10 @@ _HTTP_ADMIN: Final = (
     ("`PUT /api/admin/services/{id}`", "the service, with its `department_id` and "
      "`materials`", "`{id}` (created or replaced)"),
     ("`DELETE /api/admin/services/{id}`", "—", "The service is withdrawn from the catalog."),
+    ("`GET /api/admin/calls?day=&agent=&before=&limit=`", "—",
+     "`{calls: [...]}` as `GET /api/agent/calls`, for the service day `day` (YYYY-MM-DD, "
+     "default today), newest first, one agent's with `agent`, paged with `before` (a "
+     "`started_at`), at most `limit` (≤ 500)"),
     ("`GET /api/admin/audit?after=&before=&limit=&order=&action=`", "—",
      "`{rows: [...]}`: audit rows with `after < seq < before`, at most `limit` (≤ 500), "
      "`order` `asc` (default) or `desc` (newest first), `action` a prefix filter "
@@ -1774,6 +1778,16 @@ _HTTP_CALLS: Final = (
      "The ID portrait crop (JPEG); audited."),
     ("`GET /api/face-checks/{id}/live`", "— (the call's agent or an admin)",
      "The best live frame (JPEG); audited."),
+    ("`PUT /api/calls/{call_id}/notes`", "`{outcome, notes}` (the call's agent; `outcome` "
+     "one of `resolved`, `materials_missing`, `referred`, `consultation`, `unresolved`; "
+     "`notes` ≤ 2000 characters)",
+     "The call summary (as in `GET /api/agent/calls`). Replaces the previous note; allowed "
+     "during the call and up to 24 h after it ended (then 409). Another agent's call: 404. "
+     "Audited as `call.notes` with the outcome and the note's length, not its text."),
+    ("`GET /api/agent/calls`", "— (agent bearer)",
+     "`{calls: [{call_id, ticket_number, department_id, service, booth, agent, started_at, "
+     "ended_at, duration_s, end_reason, rating, outcome, notes, notes_updated_at}]}`: the "
+     "caller's calls of today's service day, oldest first"),
 )
 
 _HTTP_ASSIST: Final = (

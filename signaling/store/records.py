@@ -183,6 +183,30 @@ class RatingRecord:
 
 
 @dataclass(frozen=True)
+class CallSummary:
+    """One call as an agent's day list and the admin's call log show it: the ticket,
+    service, booth and agent by name, how it ended, the rating and the agent's note."""
+
+    call_id: str
+    ticket_number: str
+    department_id: str
+    service_id: str
+    service_name: str
+    booth_id: str
+    booth_name: str
+    agent_id: str
+    agent_name: str
+    started_at: datetime
+    ended_at: datetime | None
+    duration_s: float | None
+    end_reason: str | None
+    rating: int | None
+    outcome: str | None
+    notes: str | None
+    notes_updated_at: datetime | None
+
+
+@dataclass(frozen=True)
 class DayStats:
     """One service day (in the store's service time zone), optionally for one agent."""
 

@@ -13,6 +13,7 @@ from .assist import AssistOps
 from .audit import append_audit, to_record, verify_chain
 from .base import SERVICE_TZ, StoreBase
 from .booths import BoothOps
+from .call_notes import CallNoteOps
 from .calls import CallOps
 from .catalog import CatalogOps
 from .credentials import Passwords
@@ -30,8 +31,8 @@ __all__ = ["Store"]
 
 
 class Store(
-    UserOps, SessionOps, BoothOps, CatalogOps, TicketOps, CallOps, DocumentOps, AssistOps,
-    StoreBase,
+    UserOps, SessionOps, BoothOps, CatalogOps, TicketOps, CallOps, CallNoteOps, DocumentOps,
+    AssistOps, StoreBase,
 ):
     """Async access to users, sessions, booths, the catalog, tickets, calls,
     ratings, the audit log and the admin revision.

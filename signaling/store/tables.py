@@ -327,6 +327,19 @@ class AssistForm(Base):
     sha256: Mapped[str | None] = mapped_column(String(64))
 
 
+class CallNote(Base):
+    """The agent's record of a call (办件记录): its outcome and a short summary, written
+    in wrap-up and editable by that agent for a day after the call ended."""
+
+    __tablename__ = "call_notes"
+
+    call_id: Mapped[str] = mapped_column(ForeignKey("calls.id"), primary_key=True)
+    outcome: Mapped[str] = mapped_column(String(32))
+    notes: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime]
+    updated_by: Mapped[str] = mapped_column(ForeignKey("users.id"))
+
+
 class AuditRow(Base):
     __tablename__ = "audit_log"
     __table_args__ = {"sqlite_autoincrement": True}

@@ -1,0 +1,118 @@
+"""Call records: the agent's note on a call, the agent's day list and the admin's
+call log, over REST on a real hub; the 24 h edit window on the store's clock."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+
+from signaling.store import Conflict, NotFound
+from tests.component.test_http_api import assert_error
+from tests.harness import HubEnv
+from tests.wsclient import WsClient
+
+SERVICE = "housing.provident_fund"
+
+
+async def served_call(env: HubEnv, agent: WsClient, booth: WsClient) -> str:
+    await booth.request("ticket.create", {"service_id": SERVICE})
+    offer = await agent.expect("ticket.offer")
+    await agent.request("ticket.accept", {"offer_id": offer["data"]["offer_id"]})
+    return str((await booth.expect("call.start"))["data"]["call_id"])
+
+
+async def end_and_rate(agent: WsClient, booth: WsClient, call_id: str, level: int) -> None:
+    await agent.request("call.end", {"call_id": call_id, "reason": "done"})
+    await booth.expect("rating.request", call_id=call_id)
+    await booth.request("rating.submit", {"call_id": call_id, "level": level})
+    await agent.request("agent.state", {"state": "available"})
+
+
+async def test_notes_during_and_after_the_call_and_the_day_lists(env: HubEnv) -> None:
+    agent, token = await env.agent("zhang", ["housing"])
+    other_token = await env.add_agent("li", ["housing"])
+    _, booth_token = await env.add_booth()
+    booth = await env.connect(booth_token)
+    call_id = await served_call(env, agent, booth)
+    path = f"/api/calls/{call_id}/notes"
+
+    first = await env.call("PUT", path, {"outcome": "materials_missing",
+                                         "notes": "  缺婚姻证明，已告知下次携带。 "}, token=token)
+    assert first["notes"] == "缺婚姻证明，已告知下次携带。" and first["ended_at"] is None
+    assert (first["ticket_number"], first["service"]["id"]) == ("A001", SERVICE)
+    assert first["booth"]["name"] == "石门镇新村村便民服务站"
+    await end_and_rate(agent, booth, call_id, 4)
+    second = await env.call("PUT", path, {"outcome": "resolved", "notes": "已办结"},
+                            token=token)
+    assert (second["outcome"], second["notes"], second["rating"]) == ("resolved", "已办结", 4)
+    assert second["duration_s"] is not None
+
+    # who may write, and what
+    assert_error(await env.call("PUT", path, {"outcome": "resolved"}, token=other_token,
+                                expect=404), "not_found")
+    assert_error(await env.call("PUT", path, {"outcome": "resolved"}, token=booth_token,
+                                expect=403), "forbidden")
+    assert_error(await env.call("PUT", path, {"outcome": "resolved"}, token=env.admin_token,
+                                expect=403), "forbidden")
+    assert_error(await env.call("PUT", path, {"outcome": "done-ish"}, token=token,
+                                expect=400), "bad_message")
+    assert_error(await env.call("PUT", path, {"outcome": "resolved", "notes": "x" * 2001},
+                                token=token, expect=400), "bad_message")
+    assert_error(await env.call("PUT", "/api/calls/cal_nope/notes", {"outcome": "resolved"},
+                                token=token, expect=404), "not_found")
+
+    mine = (await env.call("GET", "/api/agent/calls", token=token))["calls"]
+    assert [(c["call_id"], c["outcome"], c["rating"]) for c in mine] == [
+        (call_id, "resolved", 4)]
+    assert (await env.call("GET", "/api/agent/calls", token=other_token))["calls"] == []
+
+    # a second call; the admin's log is newest first and filters by agent
+    call2 = await served_call(env, agent, booth)
+    await end_and_rate(agent, booth, call2, 5)
+    log = (await env.call("GET", "/api/admin/calls", token=env.admin_token))["calls"]
+    assert [c["call_id"] for c in log] == [call2, call_id]
+    assert log[1]["notes"] == "已办结" and log[0]["notes"] is None
+    assert log[0]["agent"]["name"] == "zhang"
+    page = await env.call("GET", f"/api/admin/calls?limit=1&before={quote(log[0]['started_at'])}",
+                          token=env.admin_token)
+    assert [c["call_id"] for c in page["calls"]] == [call_id]
+    yesterday = (datetime.now(env.hub.store.service_tz) - timedelta(days=1)).date()
+    assert (await env.call("GET", f"/api/admin/calls?day={yesterday}",
+                           token=env.admin_token))["calls"] == []
+    for bad in ("day=2026-13-01", "before=yesterday", "before=2026-11-28T10:00:00",
+                "limit=x"):
+        assert_error(await env.call("GET", f"/api/admin/calls?{bad}", token=env.admin_token,
+                                    expect=400), "bad_message")
+    assert_error(await env.call("GET", "/api/admin/calls", token=token, expect=403),
+                 "forbidden")
+
+    # the audit keeps the outcome and size, never the text
+    rows = (await env.call("GET", "/api/admin/audit?action=call.notes",
+                           token=env.admin_token))["rows"]
+    assert [r["detail"] for r in rows] == [{"outcome": "materials_missing", "chars": 14},
+                                           {"outcome": "resolved", "chars": 3}]
+    assert all("婚姻" not in str(r) for r in rows)
+
+
+async def test_the_note_closes_a_day_after_the_call(env: HubEnv) -> None:
+    agent, token = await env.agent("zhang", ["housing"])
+    _, booth_token = await env.add_booth()
+    booth = await env.connect(booth_token)
+    call_id = await served_call(env, agent, booth)
+    await end_and_rate(agent, booth, call_id, 5)
+    store = env.hub.store
+    ended = (await store.get_call(call_id)).ended_at
+    assert ended is not None
+    me: dict[str, Any] = await env.call("GET", "/api/me", token=token)
+    late = ended + timedelta(hours=23, minutes=59)
+    saved = await store.save_call_note(call_id, me["id"], "resolved", "补记", now=late)
+    assert saved.notes == "补记"
+    with pytest.raises(Conflict):
+        await store.save_call_note(call_id, me["id"], "resolved", "太晚",
+                                   now=ended + timedelta(hours=24, seconds=1))
+    with pytest.raises(NotFound):
+        await store.save_call_note(call_id, "usr_other", "resolved", "", now=late)
+    assert (await store.agent_day_calls(me["id"], now=datetime.now(UTC)))[0].notes == "补记"
