@@ -306,7 +306,9 @@ async def admin_calls(request: web.Request) -> web.Response:
         raise HttpError("bad_message", "before needs a time zone")
     calls = await hub.store.calls_of_day(day, agent_id=query.get("agent") or None,
                                          limit=limit, before=before)
-    return web.json_response({"calls": [summary_json(c) for c in calls]})
+    shown = (day or dt.datetime.now(dt.UTC)).astimezone(hub.store.service_tz).date()
+    return web.json_response({"day": shown.isoformat(),
+                              "calls": [summary_json(c) for c in calls]})
 
 
 @routes.get("/api/admin/audit")

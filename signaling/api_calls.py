@@ -33,7 +33,8 @@ def summary_json(c: CallSummary) -> dict[str, Any]:
         "booth": {"id": c.booth_id, "name": c.booth_name},
         "agent": {"id": c.agent_id, "name": c.agent_name},
         "started_at": iso(c.started_at), "ended_at": iso(c.ended_at),
-        "duration_s": c.duration_s, "end_reason": c.end_reason, "rating": c.rating,
+        "duration_s": c.duration_s, "end_reason": c.end_reason, "ended_by": c.ended_by,
+        "rating": c.rating,
         "outcome": c.outcome, "notes": c.notes, "notes_updated_at": iso(c.notes_updated_at),
     }
 

@@ -1740,9 +1740,9 @@ _HTTP_ADMIN: Final = (
      "`materials`", "`{id}` (created or replaced)"),
     ("`DELETE /api/admin/services/{id}`", "—", "The service is withdrawn from the catalog."),
     ("`GET /api/admin/calls?day=&agent=&before=&limit=`", "—",
-     "`{calls: [...]}` as `GET /api/agent/calls`, for the service day `day` (YYYY-MM-DD, "
-     "default today), newest first, one agent's with `agent`, paged with `before` (a "
-     "`started_at`), at most `limit` (≤ 500)"),
+     "`{day, calls: [...]}` (calls as in `GET /api/agent/calls`) for the service day `day` "
+     "(YYYY-MM-DD, default today; `day` in the reply says which), newest first, one "
+     "agent's with `agent`, paged with `before` (a `started_at`), at most `limit` (≤ 500)"),
     ("`GET /api/admin/audit?after=&before=&limit=&order=&action=`", "—",
      "`{rows: [...]}`: audit rows with `after < seq < before`, at most `limit` (≤ 500), "
      "`order` `asc` (default) or `desc` (newest first), `action` a prefix filter "
@@ -1786,8 +1786,8 @@ _HTTP_CALLS: Final = (
      "Audited as `call.notes` with the outcome and the note's length, not its text."),
     ("`GET /api/agent/calls`", "— (agent bearer)",
      "`{calls: [{call_id, ticket_number, department_id, service, booth, agent, started_at, "
-     "ended_at, duration_s, end_reason, rating, outcome, notes, notes_updated_at}]}`: the "
-     "caller's calls of today's service day, oldest first"),
+     "ended_at, duration_s, end_reason, ended_by, rating, outcome, notes, notes_updated_at}]}`: "
+     "the caller's calls of today's service day, oldest first"),
 )
 
 _HTTP_ASSIST: Final = (

@@ -42,7 +42,7 @@ def _summary(row: Any) -> CallSummary:
         service_name=service, booth_id=call.booth_id, booth_name=booth,
         agent_id=call.agent_id, agent_name=agent, started_at=call.started_at,
         ended_at=call.ended_at, duration_s=call.duration_s, end_reason=call.end_reason,
-        rating=level, outcome=note.outcome if note else None,
+        ended_by=call.ended_by, rating=level, outcome=note.outcome if note else None,
         notes=note.notes if note else None,
         notes_updated_at=note.updated_at if note else None)
 

@@ -200,6 +200,7 @@ class CallSummary:
     ended_at: datetime | None
     duration_s: float | None
     end_reason: str | None
+    ended_by: str | None
     rating: int | None
     outcome: str | None
     notes: str | None

@@ -86,7 +86,7 @@ async def test_admin_console_runs_the_district(browser: Any, env: HubEnv) -> Non
 
 
 async def _runs_the_district(browser: Any, env: HubEnv, beats: list[asyncio.Task[None]]) -> None:
-    zhang, _ = await env.agent("zhang", ["housing"])
+    zhang, zhang_token = await env.agent("zhang", ["housing"])
     _, broken = await connected_booth(env, "石门镇新村村便民服务站", "missing", beats)
     healthy_id, healthy = await connected_booth(env, "崇福镇服务中心", "ok", beats)
     page, errors = await open_admin(browser, env)
@@ -136,6 +136,7 @@ async def _runs_the_district(browser: Any, env: HubEnv, beats: list[asyncio.Task
     await healthy.request("ticket.create", {"service_id": "housing.provident_fund"})
     offer = await zhang.expect("ticket.offer")
     await zhang.request("ticket.accept", {"offer_id": offer["data"]["offer_id"]})
+    call_id = (await healthy.expect("call.start"))["data"]["call_id"]
     await page.wait_for_selector(
         f"tr[data-booth='{healthy_id}'] .activity:has-text('通话中 A001 · 住房和城乡建设局')",
         timeout=8000)
@@ -214,6 +215,25 @@ async def _runs_the_district(browser: Any, env: HubEnv, beats: list[asyncio.Task
     catalog = await env.call("GET", "/api/catalog")
     ids = {s["id"] for d in catalog["departments"] for s in d["services"]}
     assert "housing.elderly_retrofit" not in ids and "housing.provident_fund" in ids
+
+    # call log: the call ends, the agent records it, the resident rates it
+    await zhang.request("call.end", {"call_id": call_id, "reason": "done"})
+    await healthy.expect("rating.request", call_id=call_id)
+    await healthy.request("rating.submit", {"call_id": call_id, "level": 2})
+    await env.call("PUT", f"/api/calls/{call_id}/notes",
+                   {"outcome": "materials_missing", "notes": "缺户口簿，约定下周一补交。"},
+                   token=zhang_token)
+    await page.click("[data-tab=calls]")
+    logged = f"tr[data-call='{call_id}']"
+    await page.wait_for_selector(f"{logged}:has-text('需补交材料')")
+    row_text = await text(page, logged)
+    for part in ("A001", "住房公积金提取咨询", "崇福镇服务中心", "zhang", "不满意", "缺户口簿"):
+        assert part in row_text, (part, row_text)
+    await page.select_option("#calls-agent", label="李晓红")  # li has no calls
+    await page.wait_for_selector("#call-rows .empty-row")
+    await page.select_option("#calls-agent", "")
+    await page.wait_for_selector(logged)
+    await shot(page, "calls")
 
     # audit: newest first, filtered, verified; then a row edited behind the hub's back
     await page.click("[data-tab=audit]")

@@ -168,7 +168,15 @@ async def test_call_flow_reconnect_wrap_up(env: HubEnv, booth: TestBooth, browse
     await expect(state).to_have_attribute("data-state", "wrap_up")
     await expect(page.locator("#wrapup-summary")).to_contain_text(ticket["number"])
     await expect(page.locator("#wrapup-countdown")).to_contain_text("秒后自动转为空闲")
+    save = page.locator("#wrapup-save")
     await page.fill("#wrapup-notes", "材料齐全，已受理；三个工作日内短信通知结果。")
+    await expect(save).to_have_text("请选择办理结果，小结才会保存")  # the hub needs an outcome
+    await page.click("#wrapup-outcomes [data-outcome=materials_missing]")
+    await expect(save).to_have_text("已保存到办件记录")
+    await page.click("#wrapup-outcomes [data-outcome=resolved]")
+    await expect(page.locator("#wrapup-outcomes [data-outcome=resolved]")).to_have_attribute(
+        "aria-pressed", "true")
+    await expect(save).to_have_text("已保存到办件记录")
     await screenshot(page, "wrap-up")
 
     await page.click("#btn-done")
@@ -179,7 +187,23 @@ async def test_call_flow_reconnect_wrap_up(env: HubEnv, booth: TestBooth, browse
     await expect(item.first).to_contain_text(ticket["number"])
     await expect(item.first).to_contain_text("坐席挂断")
     await expect(item.first).to_contain_text("材料齐全")
+    await expect(item.first).to_contain_text("已办结")
+    # the record is the hub's: the admin's call log has it
+    [logged] = (await env.call("GET", "/api/admin/calls", token=env.admin_token))["calls"]
+    assert (logged["outcome"], logged["notes"]) == (
+        "resolved", "材料齐全，已受理；三个工作日内短信通知结果。")
     assert not errors, errors
+
+    # another browser (a new shift, another PC) lists today's call from the hub
+    other, other_errors = await open_console(browser, env)
+    await sign_in(other, "zhang", PASSWORD)
+    again = other.locator("#history-list li")
+    await expect(again).to_have_count(1)
+    await expect(again.first).to_contain_text(ticket["number"])
+    await expect(again.first).to_contain_text("已办结")
+    await expect(again.first).to_contain_text("材料齐全")
+    await expect(again.first).to_contain_text("坐席挂断")
+    assert not other_errors, other_errors
 
 
 async def test_wrong_password_language_and_throttle(env: HubEnv, browser: Any) -> None:

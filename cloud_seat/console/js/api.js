@@ -105,3 +105,14 @@ export async function staticJson(path) {
   if (!resp.ok) throw new ApiError(resp.status, `http_${resp.status}`, `${path}: HTTP ${resp.status}`);
   return resp.json();
 }
+
+/** `PUT /api/calls/{call_id}/notes` {outcome, notes} → the call's record (see `myCalls`). */
+export function putNotes(token, callId, outcome, notes) {
+  return call("PUT", `/api/calls/${encodeURIComponent(callId)}/notes`,
+    { token, body: { outcome, notes } });
+}
+
+/** `GET /api/agent/calls` → {calls: [...]}: this agent's calls of today, from the hub. */
+export function myCalls(token) {
+  return call("GET", "/api/agent/calls", { token });
+}

@@ -116,6 +116,8 @@ export function onCallEnded(draft, data, now) {
     by: data.by,
     transferredTo: call.transferredTo || null,
     notes: "",
+    outcome: null,
+    rating: null,
   };
   draft.history = [entry, ...draft.history.filter((h) => h.id !== entry.id)];
   draft.call = null;
@@ -129,6 +131,8 @@ export function onCallEnded(draft, data, now) {
     startedAt: now,
     until: now + DEFAULT_WRAP_UP_S * 1000,
     notes: "",
+    outcome: null,
+    saveStatus: null,
     busy: false,
   };
   return draft;

@@ -10,6 +10,7 @@ import { Desk } from "./desk.js";
 import * as ev from "./events.js";
 import { loadLang, saveLang } from "./i18n.js";
 import { wsUrlFor } from "./protocol.js";
+import { NoteSaver, mergeHistory } from "./records.js";
 import { Ringer } from "./ringer.js";
 import {
   createStore, initialState, loadAuth, loadHistory, loadSessionId, notice, saveAuth, saveHistory,
@@ -24,6 +25,12 @@ const relayOnly = params.get("relay") === "1";
 const store = createStore(initialState({ lang: loadLang(), auth: loadAuth() }));
 const ringer = new Ringer();
 let conn = null;
+const noteSaver = new NoteSaver(() => store.get().auth?.token, (callId, status) => update((d) => {
+  if (d.wrapUp && d.wrapUp.historyId === callId) d.wrapUp = { ...d.wrapUp, saveStatus: status };
+  if (status === "saved") {
+    d.history = d.history.map((h) => (h.id === callId ? { ...h, notesDirty: false } : h));
+  }
+}));
 
 /** Every change goes through here; `fn(draft, nowMs)`. */
 function update(fn) {
@@ -96,10 +103,23 @@ async function loadCatalog() {
   }
 }
 
+/** Today's calls from the hub (the records outlive this tab), merged with this tab's. */
+async function refreshHistory() {
+  const auth = store.get().auth;
+  if (!auth) return;
+  try {
+    const data = await api.myCalls(auth.token);
+    update((d) => { d.history = mergeHistory(d.history, data.calls || []); });
+  } catch (err) {
+    console.warn("history", err); // the tab's own list stays on screen
+  }
+}
+
 function startSession() {
   const auth = store.get().auth;
   update((d) => { d.history = loadHistory(auth.userId); });
   loadCatalog();
+  refreshHistory();
   conn = new Connection({
     url: wsUrlFor(location),
     token: auth.token,
@@ -189,6 +209,7 @@ function onFrame(frame) {
 }
 
 function endSession(errorKeyName = null) {
+  noteSaver.cancelAll();
   if (conn) conn.stop();
   conn = null;
   calls.finish();
@@ -243,6 +264,8 @@ async function onLogin(event) {
 async function onLogout() {
   const auth = store.get().auth;
   if (store.get().call) return; // finish the call first
+  const wrapUp = store.get().wrapUp;
+  if (wrapUp) await noteSaver.flush(wrapUp.historyId); // the token still works here
   if (conn && conn.ready) await conn.request("agent.state", { state: "offline" }).catch(() => {});
   endSession();
   if (auth) api.logout(auth.token).catch(() => {});
@@ -324,14 +347,26 @@ async function submitTransfer(event) {
   }
 }
 
-function onNotes(event) {
-  const notes = event.target.value;
+/** The wrap-up's outcome or note changed: keep it in the state and save it to the hub. */
+function editRecord(change, { now = false } = {}) {
+  let saved = null;
   update((d) => {
     if (!d.wrapUp) return;
-    d.wrapUp = { ...d.wrapUp, notes };
-    const id = d.wrapUp.historyId;
-    d.history = d.history.map((h) => (h.id === id ? { ...h, notes } : h));
+    d.wrapUp = { ...d.wrapUp, ...change };
+    const { historyId: id, outcome, notes } = d.wrapUp;
+    d.history = d.history.map((h) => (h.id === id ? { ...h, outcome, notes, notesDirty: true } : h));
+    saved = { id, outcome, notes };
   });
+  if (saved) noteSaver.save(saved.id, saved.outcome, saved.notes.trim(), { now });
+}
+
+function onNotes(event) {
+  editRecord({ notes: event.target.value });
+}
+
+function onOutcome(event) {
+  const button = event.target.closest("button[data-outcome]");
+  if (button) editRecord({ outcome: button.dataset.outcome }, { now: true });
 }
 
 async function finishWrapUp(event) {
@@ -339,6 +374,8 @@ async function finishWrapUp(event) {
   const wrapUp = store.get().wrapUp;
   if (!conn || (wrapUp && wrapUp.busy)) return;
   update((d) => { if (d.wrapUp) d.wrapUp = { ...d.wrapUp, busy: true }; });
+  if (wrapUp) await noteSaver.flush(wrapUp.historyId); // the record first; it retries if it fails
+  refreshHistory();
   try {
     const reply = await conn.request("agent.state", { state: "available" });
     update((d, now) => {
@@ -378,6 +415,7 @@ function bind() {
   }));
   $("transfer-panel").addEventListener("submit", submitTransfer);
   $("wrapup-notes").addEventListener("input", onNotes);
+  $("wrapup-outcomes").addEventListener("click", onOutcome);
   $("wrapup-view").addEventListener("submit", finishWrapUp);
   desk.bind();
   assist.bind();

@@ -84,4 +84,11 @@ export const api = {
     return request("GET", `/api/admin/audit?${q}`);
   },
   verifyAudit: () => request("GET", "/api/admin/audit/verify"),
+  calls: ({ day = "", agent = "", before = null, limit = 100 } = {}) => {
+    const q = new URLSearchParams({ limit: String(limit) });
+    if (day) q.set("day", day);
+    if (agent) q.set("agent", agent);
+    if (before) q.set("before", before);
+    return request("GET", `/api/admin/calls?${q}`);
+  },
 };

@@ -5,12 +5,13 @@ import { api, setToken, setUnauthenticatedHandler, token } from "./api.js";
 import { initAgents, renderAgents } from "./agents.js";
 import { initAudit, loadAudit } from "./audit.js";
 import { initBooths, renderBooths } from "./booths.js";
+import { fillAgents, initCalls, loadCalls } from "./calls.js";
 import { renderCatalog } from "./catalog.js";
 import { byId, errorText } from "./html.js";
 import { applyStatic, t, toggleLang } from "./i18n.js";
 import { renderOverview } from "./overview.js";
 
-const TABS = ["overview", "booths", "agents", "catalog", "audit"];
+const TABS = ["overview", "booths", "agents", "calls", "catalog", "audit"];
 const REFRESH_MS = 5000;
 const data = { booths: null, stats: null, agents: [], departments: [] };
 let timer = null;
@@ -36,9 +37,10 @@ async function load(tab) {
     if (gen !== generation) return;
     Object.assign(data, { booths, stats });
   }
-  if (tab === "agents" || tab === "catalog" || tab === "audit" || !data.departments.length) {
+  const needAgents = tab === "agents" || tab === "audit" || tab === "calls";
+  if (needAgents || tab === "catalog" || !data.departments.length) {
     const [agents, catalog] = await Promise.all([
-      tab === "agents" || tab === "audit" ? api.agents() : Promise.resolve({ agents: data.agents }),
+      needAgents ? api.agents() : Promise.resolve({ agents: data.agents }),
       api.departments(),
     ]);
     if (gen !== generation) return;
@@ -46,6 +48,10 @@ async function load(tab) {
     data.departments = catalog.departments;
   }
   if (tab === "audit") await loadAudit();
+  if (tab === "calls") {
+    fillAgents(data.agents);
+    await loadCalls();
+  }
   draw(tab);
 }
 
@@ -161,6 +167,7 @@ function boot() {
   window.addEventListener("hashchange", showTab);
   initBooths(refresh);
   initAgents(() => data.departments, refresh, notify);
+  initCalls(notify);
   initAudit(notify, (id) => {
     const agent = data.agents.find((a) => a.id === id);
     if (agent) return agent.display_name || agent.username;

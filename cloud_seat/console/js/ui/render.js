@@ -194,6 +194,13 @@ function renderWrapUp(state, t) {
   }));
   const notes = $("wrapup-notes");
   if (document.activeElement !== notes && notes.value !== wrapUp.notes) notes.value = wrapUp.notes;
+  for (const button of $("wrapup-outcomes").querySelectorAll("button[data-outcome]")) {
+    setAttr(button, "aria-pressed", button.dataset.outcome === wrapUp.outcome);
+  }
+  const saveKey = wrapUp.saveStatus ? `wrapup.save.${wrapUp.saveStatus}`
+    : !wrapUp.outcome && wrapUp.notes.trim() ? "wrapup.save.need_outcome" : null;
+  setText($("wrapup-save"), saveKey ? t(saveKey) : "");
+  setAttr($("wrapup-save"), "data-status", wrapUp.saveStatus || (saveKey ? "need_outcome" : ""));
   const left = secondsLeft(wrapUp.until, now);
   setText($("wrapup-countdown"), state.agent.state === "wrap_up" || left > 0
     ? t("wrapup.remaining", { s: left }) : t("wrapup.remaining_unknown"));
@@ -239,12 +246,15 @@ function renderHistory(state, t) {
   const { history, lang } = state;
   show($("history-empty"), history.length === 0);
   setText($("history-count"), history.length ? t("history.count", { n: history.length }) : "");
-  const key = `${lang}|${JSON.stringify(history.map((h) => [h.id, h.durationS, h.notes, h.reason]))}`;
+  const key = `${lang}|${JSON.stringify(history.map((h) => [h.id, h.durationS, h.notes, h.reason,
+    h.outcome, h.rating]))}`;
   renderList($("history-list"), key, () => history.map((h) => el("li", { "data-call-id": h.id },
     el("span", { className: "h-number", text: h.number }),
     el("span", { className: "h-service", text: h.service }),
     el("span", { className: "h-duration", text: clockDuration(h.durationS) }),
-    el("span", { className: "h-meta", text: `${timeOfDay(h.startedAt)} · ${t(endedKey(h))}` }),
+    el("span", { className: "h-meta", text: [timeOfDay(h.startedAt), t(endedKey(h)),
+      h.outcome ? t(`outcome.${h.outcome}`) : null,
+      h.rating ? t("history.rating", { n: h.rating }) : null].filter(Boolean).join(" · ") }),
     h.notes ? el("span", { className: "h-notes", text: h.notes }) : null)));
 }
 
