@@ -46,7 +46,7 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import aiohttp
 import websockets
@@ -63,6 +63,8 @@ from cloud_seat.seat_desk import (
 from cloud_seat.seat_media import CallStats, SeatCall, SeatMedia
 from cloud_seat.synthetic import SyntheticVideoTrack
 from signaling import protocol as p
+
+OUTCOMES: tuple[str, ...] = get_args(p.CallOutcome)
 
 __all__ = ["HeadlessAgent", "CallStats", "SeatDocument", "SeatFaceCheck", "SeatError",
            "AuthError", "ws_url", "CLIENT", "DEFAULT_RESCAN_REASON"]
@@ -112,6 +114,8 @@ class HeadlessAgent:
     undecided), ``save_dir``. Remote assist (:class:`~cloud_seat.seat_assist.SeatAssist`):
     ``assist_consent`` (``screen`` or ``control``), ``pointer_probe`` (a count),
     ``push_form`` (a template file), ``guide`` (a text), ``control_tap`` (x, y).
+    Call records: with ``record_outcome`` (one of :data:`OUTCOMES`) each ended call
+    gets that outcome and ``record_notes`` (``PUT /api/calls/{id}/notes``).
 
     Public state for tests and tools: :attr:`calls` (per call id), :attr:`state`
     (the last ``agent.state``), :attr:`connected`, :attr:`session_id`,
@@ -147,7 +151,12 @@ class HeadlessAgent:
         push_form: str | Path | None = None,
         guide: str | None = None,
         control_tap: tuple[float, float] | None = None,
+        record_outcome: str | None = None,
+        record_notes: str = "",
     ) -> None:
+        if record_outcome is not None and record_outcome not in OUTCOMES:
+            raise ValueError(f"record_outcome must be one of {', '.join(OUTCOMES)}")
+        self.record = (record_outcome, record_notes) if record_outcome else None
         self.server = server.rstrip("/")
         self.ws_url = ws_url(self.server)
         SyntheticVideoTrack.check(video_size[0], video_size[1], video_fps)
@@ -672,6 +681,27 @@ class HeadlessAgent:
         self._emit({"event": "call.ended", "call_id": data.call_id, "reason": data.reason,
                     "by": data.by, "frames": stats.frames_received if stats else 0,
                     "gens": list(stats.gens) if stats else []})
+        if self.record is not None:
+            self._spawn(self._record_call(data.call_id, *self.record), "seat-record")
+
+    async def _record_call(self, call_id: str, outcome: str, notes: str) -> None:
+        """The agent's record of the call (wrap-up): outcome and note on the hub."""
+        if self._http is None:
+            return
+        url = f"{self.server}/api/calls/{call_id}/notes"
+        try:
+            async with self._http.put(url, json={"outcome": outcome, "notes": notes},
+                                      headers=self._bearer()) as resp:
+                data: Any = await resp.json(content_type=None)
+                if resp.status == 200:
+                    self._emit({"event": "call.recorded", "call_id": call_id,
+                                "outcome": data.get("outcome")})
+                    return
+                message = (data.get("error", {}).get("message") if isinstance(data, dict)
+                           else None) or f"HTTP {resp.status}"
+        except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+            message = str(exc) or type(exc).__name__
+        self._emit({"event": "call.record_failed", "call_id": call_id, "message": message})
 
     # ------------------------------------------------------------------ plumbing
 

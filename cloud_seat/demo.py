@@ -240,13 +240,19 @@ def main(argv: list[str] | None = None) -> int:
         spawn("agent", [str(BIN / "xiaowu-seat"), "--server", base, "--username", "demo-bot",
                         "--password", bot_password, "--headless", "--auto-accept",
                         "--hangup-after", str(args.hangup_after), *relay,
-                        *([] if relay else ["--ice-address", "127.0.0.1"])])
+                        *([] if relay else ["--ice-address", "127.0.0.1"]),
+                        "--outcome", "consultation", "--notes", "演示通话：已答复公积金提取条件。"])
         deadline = time.monotonic() + args.timeout
         while booth.poll() is None and time.monotonic() < deadline and not stop.is_set():
             time.sleep(0.2)
         rated = tl.seen("booth", event="state", screen="thanks")
         frames = [ev for who, ev in tl.events if ev.get("event") == "frames"]
-        ok = rated is not None and booth.returncode == 0 and len(frames) > 0
+        settle = time.monotonic() + 5  # the agent's record may land just after the booth ends
+        while tl.seen("agent", event="call.recorded") is None and time.monotonic() < settle:
+            time.sleep(0.1)
+        recorded = tl.seen("agent", event="call.recorded")
+        ok = (rated is not None and recorded is not None and booth.returncode == 0
+              and len(frames) > 0)
         verdict = admin(data_dir, "audit", "verify")
         tl.say("demo", f"scripted call {'completed' if ok else 'FAILED'}; "
                        f"audit chain intact: {verdict['ok']} ({verdict['rows']} rows)")

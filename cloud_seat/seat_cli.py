@@ -43,7 +43,7 @@ import signal
 import sys
 from typing import Any, get_args
 
-from cloud_seat.agent import AuthError, HeadlessAgent, ws_url
+from cloud_seat.agent import OUTCOMES, AuthError, HeadlessAgent, ws_url
 from cloud_seat.seat_desk import DEFAULT_RESCAN_REASON
 from signaling.protocol import DocumentKind
 
@@ -103,6 +103,11 @@ def build_parser() -> argparse.ArgumentParser:
     assist.add_argument("--control-tap", default=None, metavar="X,Y", type=_point,
                         help="tap the kiosk at X,Y (0..1) once control is granted "
                              "(needs --assist-consent control)")
+    record = ap.add_argument_group("call records")
+    record.add_argument("--outcome", default=None, choices=OUTCOMES,
+                        help="record this outcome for every call when it ends")
+    record.add_argument("--notes", default="", metavar="TEXT",
+                        help="and this note (needs --outcome)")
     ap.add_argument("--log-level", default="WARNING", help="stderr log level")
     return ap
 
@@ -176,7 +181,8 @@ def main(argv: list[str] | None = None) -> int:
                               face_check=args.face_check, face_decision=args.face_decision,
                               save_dir=args.save_dir, assist_consent=args.assist_consent,
                               pointer_probe=args.pointer_probe, push_form=args.push_form,
-                              guide=args.guide, control_tap=args.control_tap)
+                              guide=args.guide, control_tap=args.control_tap,
+                              record_outcome=args.outcome, record_notes=args.notes)
     except ValueError as exc:
         return _fail(str(exc))
     return asyncio.run(_run(agent, args.duration))

@@ -243,6 +243,10 @@ class RatingSubmit(_Data):
     comment: Annotated[str, Field(max_length=500)] | None = None
 
 
+CallOutcome = Literal["resolved", "materials_missing", "referred", "consultation", "unresolved"]
+"""The agent's record of a call (``PUT /api/calls/{id}/notes``): 办结 / 需补交材料 /
+转办或线下办理 / 咨询答复 / 未解决."""
+
 DocumentKind = Literal[
     "id_front", "id_back", "household_register", "certificate", "form", "other"
 ]

@@ -4,9 +4,11 @@ agent's own day, and the admin's call log by service day."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, get_args
 
 from sqlalchemy import select
+
+from signaling.protocol import CallOutcome
 
 from .base import StoreBase
 from .errors import Conflict, NotFound
@@ -15,8 +17,7 @@ from .tables import Booth, Call, CallNote, Rating, Service, Ticket, User
 
 __all__ = ["CallNoteOps", "OUTCOMES", "NOTES_MAX_CHARS", "NOTES_EDITABLE_FOR"]
 
-OUTCOMES = ("resolved", "materials_missing", "referred", "consultation", "unresolved")
-"""办结 / 需补交材料 / 转办或线下办理 / 咨询答复 / 未解决."""
+OUTCOMES: tuple[str, ...] = get_args(CallOutcome)
 NOTES_MAX_CHARS = 2000
 NOTES_EDITABLE_FOR = timedelta(hours=24)
 """How long after the call ended its agent may still correct the note."""

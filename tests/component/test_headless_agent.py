@@ -792,7 +792,8 @@ class SeatProcess:
 
 def test_document_options_are_checked_before_connecting() -> None:
     for bad in ({"request_document": "passport"}, {"review": "maybe"},
-                {"face_decision": "yes"}, {"document_instruction": "长" * 201}):
+                {"face_decision": "yes"}, {"document_instruction": "长" * 201},
+                {"record_outcome": "done"}):
         with pytest.raises(ValueError):
             HeadlessAgent("http://127.0.0.1:9", "u", "p", **bad)  # type: ignore[arg-type]
     out = subprocess.run([*_seat_command(), "--server", "http://127.0.0.1:9/", "--username",
