@@ -16,6 +16,7 @@ from pydantic import Field
 from signaling.api import HttpError, _Body, _body, _dept_json, _identity, _store_input
 from signaling.api_calls import summary_json
 from signaling.fleet import FleetInputs, booth_rows, summary
+from signaling.report import GROUPINGS, MAX_DAYS, aggregate
 from signaling.store import Identity
 from signaling.store import errors as se
 from signaling.ws import HUB_KEY
@@ -309,6 +310,30 @@ async def admin_calls(request: web.Request) -> web.Response:
     shown = (day or dt.datetime.now(dt.UTC)).astimezone(hub.store.service_tz).date()
     return web.json_response({"day": shown.isoformat(),
                               "calls": [summary_json(c) for c in calls]})
+
+
+@routes.get("/api/admin/report")
+async def admin_report(request: web.Request) -> web.Response:
+    """Figures over service days ``from`` .. ``to`` (YYYY-MM-DD, inclusive; default the
+    last 7 days) grouped ``by`` day, department, service or agent."""
+    await _admin(request)
+    hub = request.app[HUB_KEY]
+    query = request.query
+    today = dt.datetime.now(hub.store.service_tz).date()
+    try:
+        last = dt.date.fromisoformat(query["to"]) if "to" in query else today
+        first = (dt.date.fromisoformat(query["from"]) if "from" in query
+                 else last - dt.timedelta(days=6))
+    except ValueError as exc:
+        raise HttpError("bad_message", "from and to are dates, YYYY-MM-DD") from exc
+    by = query.get("by", "day")
+    if by not in GROUPINGS:
+        raise HttpError("bad_message", f"by is one of {', '.join(GROUPINGS)}")
+    if first > last or (last - first).days >= MAX_DAYS:
+        raise HttpError("bad_message", f"from .. to is 1 to {MAX_DAYS} days, in order")
+    tickets, calls = await hub.store.report_facts(first, last)
+    return web.json_response({"from": first.isoformat(), "to": last.isoformat(), "by": by,
+                              **aggregate(tickets, calls, by)})
 
 
 @routes.get("/api/admin/audit")

@@ -579,7 +579,8 @@ class Hub:
             self.dispatcher.ticket(data.ticket_id), meta.service_id))
         await self._apply([e for e in effects if not _is_update_of(e, data.ticket_id)])
         await self.store.update_ticket(data.ticket_id, state="cancelled",
-                                       end_reason="cancelled")
+                                       end_reason="cancelled",
+                                       ended_at=datetime.fromtimestamp(self.clock(), UTC))
 
     async def _on_agent_state(self, session: Session, conn: Conn, frame: p.Frame) -> None:
         data = p.parse_data(frame, p.AgentStateRequest)
@@ -696,7 +697,8 @@ class Hub:
         except CallError:
             log.exception("call bookkeeping conflict for ticket %s", ticket_id)
             raise
-        await self.store.update_ticket(ticket_id, state="serving", agent_id=agent_id)
+        await self.store.update_ticket(ticket_id, state="serving", agent_id=agent_id,
+                                       called_at=datetime.fromtimestamp(now, UTC))
         wait = max(0.0, now - meta.created_at)
         self.metrics.inc("xiaowu_ticket_wait_seconds_sum", wait)
         self.metrics.inc("xiaowu_ticket_wait_seconds_count")
@@ -794,8 +796,9 @@ class Hub:
                 self.push("booth", view.booth_id, "ticket.update", _ticket_update(view))
                 if eff.state in (q.TicketState.CANCELLED, q.TicketState.ABANDONED,
                                  q.TicketState.DONE):
-                    await self.store.update_ticket(eff.ticket_id, state=eff.state.value,
-                                                   end_reason=eff.state.value)
+                    await self.store.update_ticket(
+                        eff.ticket_id, state=eff.state.value, end_reason=eff.state.value,
+                        ended_at=datetime.fromtimestamp(self.clock(), UTC))
                     self.metrics.inc("xiaowu_tickets_total", outcome=eff.state.value)
                 elif eff.state in (q.TicketState.WAITING, q.TicketState.OFFERED):
                     pass  # transient; restored as waiting after a restart

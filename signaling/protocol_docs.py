@@ -1743,6 +1743,12 @@ _HTTP_ADMIN: Final = (
      "`{day, calls: [...]}` (calls as in `GET /api/agent/calls`) for the service day `day` "
      "(YYYY-MM-DD, default today; `day` in the reply says which), newest first, one "
      "agent's with `agent`, paged with `before` (a `started_at`), at most `limit` (≤ 500)"),
+    ("`GET /api/admin/report?from=&to=&by=`", "—",
+     "Service figures over the service days `from` .. `to` (YYYY-MM-DD, inclusive, ≤ 366 "
+     "days; default the last 7) grouped `by` `day` / `department` / `service` / `agent`: "
+     "`{from, to, by, rows: [{key, label, tickets, handled, abandoned, cancelled, "
+     "avg_wait_s, calls, avg_call_s, ratings, rated, satisfaction, dissatisfied, "
+     "outcomes}], total}`"),
     ("`GET /api/admin/audit?after=&before=&limit=&order=&action=`", "—",
      "`{rows: [...]}`: audit rows with `after < seq < before`, at most `limit` (≤ 500), "
      "`order` `asc` (default) or `desc` (newest first), `action` a prefix filter "

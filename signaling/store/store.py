@@ -21,6 +21,7 @@ from .db import LOCK_SEED, Database, rowcount, serialize
 from .documents import DocumentOps
 from .meta import bump_revision, read_revision
 from .records import AuditRecord, AuditVerdict
+from .reports import ReportOps
 from .seed import seed_catalog
 from .sessions import SessionOps
 from .tables import AuditRow, EnrollmentCode, SessionToken
@@ -32,7 +33,7 @@ __all__ = ["Store"]
 
 class Store(
     UserOps, SessionOps, BoothOps, CatalogOps, TicketOps, CallOps, CallNoteOps, DocumentOps,
-    AssistOps, StoreBase,
+    AssistOps, ReportOps, StoreBase,
 ):
     """Async access to users, sessions, booths, the catalog, tickets, calls,
     ratings, the audit log and the admin revision.

@@ -130,7 +130,9 @@ class TicketOps(StoreBase):
         """Change some fields of a ticket and return it as stored.
 
         The store checks values (state and priority names, known department,
-        service and agent, aware datetimes), not transitions: the queue owns those."""
+        service and agent, aware datetimes), not transitions: the queue owns those.
+        ``called_at`` keeps the first call's time (a transferred ticket's wait is
+        until it was first answered)."""
         if "state" in fields:
             _check_state(fields["state"])
         if "priority" in fields:
@@ -154,6 +156,8 @@ class TicketOps(StoreBase):
             if agent_id is not None and await s.get(User, agent_id) is None:
                 raise NotFound(f"no user {agent_id!r}")
             for key, value in fields.items():
+                if key == "called_at" and ticket.called_at is not None:
+                    continue
                 setattr(ticket, key, value)
             await s.flush()
             return ticket_record(ticket)

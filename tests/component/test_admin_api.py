@@ -93,6 +93,8 @@ async def test_stats_count_agents_and_satisfaction(env: HubEnv) -> None:
     stats = await env.call("GET", "/api/admin/stats", token=env.admin_token)
     assert stats["today"]["ratings"] == {"1": 0, "2": 1, "3": 0, "4": 0, "5": 1}
     assert stats["today"]["satisfaction"] == 0.5
+    # tickets record when they ended: today's handled count is not stuck at 0
+    assert (stats["today"]["handled"], stats["today"]["calls"]) == (2, 2)
     assert stats["agents"] == {"available": 1, "away": 1}  # li connected, not yet available
 
 

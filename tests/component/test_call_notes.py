@@ -116,3 +116,46 @@ async def test_the_note_closes_a_day_after_the_call(env: HubEnv) -> None:
     with pytest.raises(NotFound):
         await store.save_call_note(call_id, "usr_other", "resolved", "", now=late)
     assert (await store.agent_day_calls(me["id"], now=datetime.now(UTC)))[0].notes == "补记"
+
+
+async def test_service_report_over_rest(env: HubEnv) -> None:
+    agent, token = await env.agent("zhang", ["housing"])
+    _, booth_token = await env.add_booth()
+    booth = await env.connect(booth_token)
+    first = await served_call(env, agent, booth)
+    await env.call("PUT", f"/api/calls/{first}/notes", {"outcome": "resolved"}, token=token)
+    await end_and_rate(agent, booth, first, 5)
+    second = await served_call(env, agent, booth)
+    await end_and_rate(agent, booth, second, 1)
+    await agent.request("agent.state", {"state": "away"})
+    waiting = await booth.request("ticket.create", {"service_id": SERVICE})
+    await booth.request("ticket.cancel", {"ticket_id": waiting["data"]["ticket_id"]})
+
+    report = await env.call("GET", "/api/admin/report?by=agent", token=env.admin_token)
+    today = datetime.now(env.hub.store.service_tz).date()
+    assert (report["from"], report["to"]) == (str(today - timedelta(days=6)), str(today))
+    by_key = {r["key"]: r for r in report["rows"]}
+    zhang = next(r for r in report["rows"] if r["label"] == "zhang")
+    assert (zhang["tickets"], zhang["handled"], zhang["calls"], zhang["rated"]) == (2, 2, 2, 2)
+    assert (zhang["satisfaction"], zhang["dissatisfied"]) == (0.5, 1)
+    assert zhang["outcomes"] == {"resolved": 1} and zhang["avg_wait_s"] is not None
+    assert by_key[""]["cancelled"] == 1  # never reached an agent
+    total = report["total"]
+    assert (total["tickets"], total["handled"], total["cancelled"], total["calls"]) == (
+        3, 2, 1, 2)
+    days = await env.call("GET", f"/api/admin/report?from={today}&to={today}",
+                          token=env.admin_token)
+    assert [r["key"] for r in days["rows"]] == [str(today)]
+    assert days["rows"][0]["tickets"] == 3
+    depts = await env.call("GET", "/api/admin/report?by=department", token=env.admin_token)
+    assert [(r["key"], r["label"]) for r in depts["rows"]] == [("housing", "住房和城乡建设局")]
+    before = today - timedelta(days=30)
+    empty = await env.call("GET", f"/api/admin/report?from={before}&to={before}",
+                           token=env.admin_token)
+    assert empty["rows"] == [] and empty["total"]["tickets"] == 0
+    for bad in ("by=week", "from=2026-02-30", f"from={today}&to={before}",
+                f"from={today - timedelta(days=400)}&to={today}"):
+        assert_error(await env.call("GET", f"/api/admin/report?{bad}", token=env.admin_token,
+                                    expect=400), "bad_message")
+    assert_error(await env.call("GET", "/api/admin/report", token=token, expect=403),
+                 "forbidden")
