@@ -235,6 +235,24 @@ async def _runs_the_district(browser: Any, env: HubEnv, beats: list[asyncio.Task
     await page.wait_for_selector(logged)
     await shot(page, "calls")
 
+    # reports: today's figures by day, then by agent, exported for Excel
+    await page.click("[data-tab=report]")
+    today_row = "#report-rows tr[data-key]"
+    await page.wait_for_selector(today_row)
+    total = await page.eval_on_selector(
+        "#report-total tr", "tr => [...tr.cells].map((c) => c.textContent)")
+    assert total[:5] == ["合计", "1", "1", "0", "0"], total  # 1 ticket, handled, none lost
+    assert total[-2:] == ["0.0%", "1"], total  # the one rating was 不满意: a poor rating
+    await page.select_option("#report-by", "agent")
+    await page.wait_for_selector("#report-rows tr:has-text('zhang')")
+    await shot(page, "report")
+    async with page.expect_download() as download_info:
+        await page.click("#report-csv")
+    download = await download_info.value
+    csv_text = (await download.path()).read_bytes().decode("utf-8")
+    assert csv_text.startswith("\ufeff分组,取号,办结")
+    assert "\r\nzhang,1,1,0,0," in csv_text and "\r\n合计," in csv_text
+
     # audit: newest first, filtered, verified; then a row edited behind the hub's back
     await page.click("[data-tab=audit]")
     await page.wait_for_selector("#audit-rows tr[data-seq]")

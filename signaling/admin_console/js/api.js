@@ -84,6 +84,12 @@ export const api = {
     return request("GET", `/api/admin/audit?${q}`);
   },
   verifyAudit: () => request("GET", "/api/admin/audit/verify"),
+  report: ({ from = "", to = "", by = "day" } = {}) => {
+    const q = new URLSearchParams({ by });
+    if (from) q.set("from", from);
+    if (to) q.set("to", to);
+    return request("GET", `/api/admin/report?${q}`);
+  },
   calls: ({ day = "", agent = "", before = null, limit = 100 } = {}) => {
     const q = new URLSearchParams({ limit: String(limit) });
     if (day) q.set("day", day);

@@ -10,8 +10,9 @@ import { renderCatalog } from "./catalog.js";
 import { byId, errorText } from "./html.js";
 import { applyStatic, t, toggleLang } from "./i18n.js";
 import { renderOverview } from "./overview.js";
+import { initReport, loadReport, redrawReport } from "./report.js";
 
-const TABS = ["overview", "booths", "agents", "calls", "catalog", "audit"];
+const TABS = ["overview", "booths", "agents", "calls", "report", "catalog", "audit"];
 const REFRESH_MS = 5000;
 const data = { booths: null, stats: null, agents: [], departments: [] };
 let timer = null;
@@ -48,6 +49,7 @@ async function load(tab) {
     data.departments = catalog.departments;
   }
   if (tab === "audit") await loadAudit();
+  if (tab === "report") await loadReport();
   if (tab === "calls") {
     fillAgents(data.agents);
     await loadCalls();
@@ -60,6 +62,7 @@ function draw(tab) {
   else if (tab === "booths") renderBooths(data.booths, refresh);
   else if (tab === "agents") renderAgents(data.agents, data.departments, refresh);
   else if (tab === "catalog") renderCatalog(data.departments, refresh, notify);
+  else if (tab === "report") redrawReport();
 }
 
 /** Load the current tab now; the periodic refresh only runs where data moves by itself. */
@@ -168,6 +171,7 @@ function boot() {
   initBooths(refresh);
   initAgents(() => data.departments, refresh, notify);
   initCalls(notify);
+  initReport(notify);
   initAudit(notify, (id) => {
     const agent = data.agents.find((a) => a.id === id);
     if (agent) return agent.display_name || agent.username;
