@@ -15,7 +15,7 @@ from pydantic import Field
 
 from signaling.api import HttpError, _Body, _body, _dept_json, _identity, _store_input
 from signaling.api_calls import summary_json
-from signaling.fleet import FleetInputs, booth_rows, summary
+from signaling.fleet import STATUS_STALE_HEARTBEATS, FleetInputs, booth_rows, summary
 from signaling.report import GROUPINGS, MAX_DAYS, aggregate
 from signaling.store import Identity
 from signaling.store import errors as se
@@ -26,8 +26,6 @@ __all__ = ["admin_routes"]
 admin_routes = web.RouteTableDef()
 routes = admin_routes  # the handlers below register on this table
 
-STATUS_STALE_HEARTBEATS = 3
-"""A booth's last ``booth.status`` older than this many heartbeats is flagged."""
 
 
 class BoothBody(_Body):

@@ -12,13 +12,19 @@ from signaling.calls import Call
 from signaling.queue import TicketState, TicketView
 from signaling.store.records import BoothRecord
 
-__all__ = ["FleetInputs", "booth_rows", "summary", "DEVICE_KEYS"]
+__all__ = ["FleetInputs", "booth_rows", "summary", "problems_of", "DEVICE_KEYS", "PROBLEMS",
+           "STATUS_STALE_HEARTBEATS"]
 
 Health = Literal["ok", "attention", "offline", "not_enrolled", "revoked"]
 Link = Literal["online", "reconnecting", "offline"]
 
 DEVICE_KEYS = ("camera", "scanner", "mic", "speaker")
 """``booth.status`` fields that name a device; ``missing`` / ``error`` there is a problem."""
+PROBLEMS = ("no_status", "status_stale",
+            *(f"{key}_{bad}" for key in DEVICE_KEYS for bad in ("missing", "error")))
+"""Every problem code a connected booth can have."""
+STATUS_STALE_HEARTBEATS = 3
+"""A connected booth's last ``booth.status`` older than this many heartbeats is flagged."""
 
 _ACTIVITY = {TicketState.WAITING: "waiting", TicketState.OFFERED: "offered",
              TicketState.SERVING: "in_call"}
@@ -42,8 +48,9 @@ def _iso(ts: float | None) -> str | None:
     return None if ts is None else dt.datetime.fromtimestamp(ts, dt.UTC).isoformat()
 
 
-def _problems(status: Mapping[str, Any] | None, online: bool, now: float,
-              stale_after_s: float) -> list[str]:
+def problems_of(status: Mapping[str, Any] | None, online: bool, now: float,
+                stale_after_s: float) -> list[str]:
+    """What is wrong with a booth, judged only while it is connected."""
     if not online:
         return []
     if status is None:
@@ -82,7 +89,7 @@ def booth_rows(inp: FleetInputs) -> list[dict[str, Any]]:
         link: Link = ("online" if b.id in inp.connected
                       else "reconnecting" if b.id in inp.held else "offline")
         status = inp.status.get(b.id)
-        problems = _problems(status, link == "online", inp.now, inp.stale_after_s)
+        problems = problems_of(status, link == "online", inp.now, inp.stale_after_s)
         health: Health
         if b.revoked:
             health = "revoked"

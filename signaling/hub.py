@@ -33,6 +33,7 @@ from signaling.documents import DocumentDesk, Handler
 from signaling.face_judge import default_judge
 from signaling.faces import FaceDesk, FaceJudge
 from signaling.files import FileStore
+from signaling.fleet import PROBLEMS, STATUS_STALE_HEARTBEATS, problems_of
 from signaling.metrics import Metrics
 from signaling.presence import Presence
 from signaling.sessions import Session, SessionState, SessionTable
@@ -869,6 +870,29 @@ class Hub:
             out.append(("xiaowu_agents_available", "Available agents with the skill", labels,
                         snap.agents_available))
         out.append(("xiaowu_calls_active", "Calls in progress", {}, len(self.calls)))
+        out += self._booth_gauges()
+        return out
+
+    def _booth_gauges(self) -> list[tuple[str, str, dict[str, str], float]]:
+        """Fleet health for alerting: booths held for resume, and connected booths by
+        problem (a camera missing, a status report overdue, ...)."""
+        now = self.clock()
+        stale = STATUS_STALE_HEARTBEATS * self.settings.heartbeat_s
+        problems = dict.fromkeys(PROBLEMS, 0)
+        held = 0
+        for s in self.sessions.all():
+            if s.kind != "booth":
+                continue
+            if s.state is not SessionState.CONNECTED:
+                held += 1
+                continue
+            for problem in problems_of(self.booth_status.get(s.subject_id), True, now, stale):
+                problems[problem] = problems.get(problem, 0) + 1
+        out: list[tuple[str, str, dict[str, str], float]] = [
+            ("xiaowu_booths_reconnecting", "Booths whose connection dropped, held for resume",
+             {}, held)]
+        out += [("xiaowu_booth_problems", "Connected booths with a problem, by problem",
+                 {"problem": problem}, n) for problem, n in problems.items()]
         return out
 
 

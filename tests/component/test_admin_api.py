@@ -40,6 +40,9 @@ async def test_fleet_follows_a_booth_through_status_ticket_call_and_drop(env: Hu
                                          "version": "0.1"})
     second = row(await fleet(env), booth_id)
     assert second["problems"] == ["camera_missing"] and second["status"]["version"] == "0.1"
+    metrics = await env.call("GET", "/metrics")
+    assert 'xiaowu_booth_problems{problem="camera_missing"} 1' in metrics
+    assert 'xiaowu_booth_problems{problem="scanner_missing"} 0' in metrics
     await booth.request("booth.status", {"camera": "ok", "scanner": "ok"})
     assert row(await fleet(env), booth_id)["health"] == "ok"
 
@@ -65,6 +68,7 @@ async def test_fleet_follows_a_booth_through_status_ticket_call_and_drop(env: Hu
         await asyncio.sleep(0.01)
     dropped = row(await fleet(env), booth_id)
     assert (dropped["link"], dropped["health"]) == ("reconnecting", "attention")
+    assert "xiaowu_booths_reconnecting 1" in await env.call("GET", "/metrics")
     assert dropped["activity"]["state"] == "in_call"  # the call waits for the booth
 
     # last-seen reaches the store in the next batch, not per heartbeat
