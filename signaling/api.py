@@ -158,7 +158,13 @@ def _store_input() -> Iterator[None]:
 
 
 def _client_ip(request: web.Request) -> str:
-    return request.remote or "?"
+    """The client's address: the peer, or behind a proxy in ``trusted_proxies`` the
+    address it forwards (:mod:`signaling.forwarded`)."""
+    from signaling.forwarded import client_address, networks
+
+    trusted = networks(request.app[HUB_KEY].settings.trusted_proxies)
+    return client_address(request.remote or "?",
+                          request.headers.getall("X-Forwarded-For", ()), trusted)
 
 
 # ---------------------------------------------------------------- public

@@ -4,11 +4,18 @@ Every setting has one name used in all three sources: ``turn_secret`` is the
 TOML key ``turn_secret``, the variable ``XIAOWU_TURN_SECRET`` and the flag
 ``--turn-secret``. List settings (``turn_urls``) take a comma-separated string
 in the environment and a repeated flag (``--turn-url``).
+
+TLS: ``tls_cert`` and ``tls_key`` (PEM files) make the hub serve HTTPS and WSS
+itself; without them put a TLS proxy in front (``deploy/nginx``). Behind a
+proxy, ``trusted_proxies`` (addresses or networks, none by default) are the
+peers whose ``X-Forwarded-For`` the hub believes for the client address that
+login throttling and the audit log record.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
 import tomllib
 from collections.abc import Mapping
@@ -53,6 +60,11 @@ class Settings:
     abuse_limit: int = 200
     revision_poll_s: float = 1.0
     log_level: str = "INFO"
+    # TLS of the hub itself (PEM files); both or neither
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    # peers whose X-Forwarded-For is believed (the TLS proxy); none by default
+    trusted_proxies: tuple[str, ...] = ()
     # documents and face images (personal data): size limits and retention
     upload_max_bytes: int = 20 * 1024 * 1024
     image_max_pixels: int = 50_000_000
@@ -87,10 +99,15 @@ def _coerce(name: str, value: Any) -> Any:
     try:
         if name == "data_dir":
             return Path(str(value))
+        if name in ("tls_cert", "tls_key"):
+            return None if value in (None, "") else Path(str(value))
+        if name == "trusted_proxies":
+            nets = _list(value)
+            for net in nets:
+                ipaddress.ip_network(net, strict=False)  # ValueError: reported below
+            return nets
         if name in ("turn_urls", "stun_urls"):
-            if isinstance(value, str):
-                return tuple(v.strip() for v in value.split(",") if v.strip())
-            return tuple(str(v) for v in value)
+            return _list(value)
         if name == "database_url" or name == "turn_secret":
             return None if value in (None, "") else str(value)
         if isinstance(default, bool):
@@ -102,6 +119,13 @@ def _coerce(name: str, value: Any) -> Any:
         return str(value)
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"setting {name!r}: invalid value {value!r}") from exc
+
+
+def _list(value: Any) -> tuple[str, ...]:
+    """A comma-separated string (environment) or a list (TOML, repeated flag)."""
+    if isinstance(value, str):
+        return tuple(v.strip() for v in value.split(",") if v.strip())
+    return tuple(str(v) for v in value)
 
 
 def _from_file(path: Path) -> dict[str, Any]:
@@ -146,6 +170,8 @@ def load_settings(
             merged[name] = value
     values = {name: _coerce(name, value) for name, value in merged.items()}
     settings = dataclasses.replace(Settings(), **values)
+    if (settings.tls_cert is None) != (settings.tls_key is None):
+        raise ConfigError("tls_cert and tls_key go together: give both or neither")
     if settings.turn_urls and not settings.turn_secret:
         raise ConfigError("turn_urls are set but turn_secret is missing")
     if not settings.face_match_max <= settings.face_mismatch_min:
