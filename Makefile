@@ -7,7 +7,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
-APT_PACKAGES ?= postgresql coturn chromium fonts-noto-cjk xvfb libxcb-icccm4 libxcb-keysyms1 libxcb-xinerama0 libxcb-cursor0 libgl1 libegl1 libxkbcommon0 libfontconfig1 sane-utils
+APT_PACKAGES ?= postgresql coturn nginx chromium fonts-noto-cjk xvfb libxcb-icccm4 libxcb-keysyms1 libxcb-xinerama0 libxcb-cursor0 libgl1 libegl1 libxkbcommon0 libfontconfig1 sane-utils
 DATA_DIR ?= var
 PORT ?= 8080
 
@@ -29,6 +29,7 @@ apt:
 	  echo "installing Debian packages:$$missing"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	  systemctl disable --now coturn >/dev/null 2>&1 || true; \
+	  systemctl disable --now nginx >/dev/null 2>&1 || true; \
 	fi
 
 run: setup apt

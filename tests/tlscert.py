@@ -1,11 +1,14 @@
-"""Throwaway TLS certificates for tests: a CA and a server certificate it signs,
-for 127.0.0.1 / ::1 / localhost, made at test time (``cryptography``, which aiortc
-already needs). Nothing is written outside the directory given."""
+"""For the TLS and proxy tests: throwaway certificates (a CA and a server
+certificate it signs, for 127.0.0.1 / ::1 / localhost, made at test time with
+``cryptography``, which aiortc already needs; nothing is written outside the
+directory given), and waiting for a server process to listen."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import ipaddress
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,7 +17,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-__all__ = ["CertFiles", "make_certs", "new_key"]
+__all__ = ["CertFiles", "make_certs", "new_key", "until_listening"]
 
 
 @dataclass(frozen=True)
@@ -70,3 +73,19 @@ def make_certs(directory: Path) -> CertFiles:
     ca_path.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     return CertFiles(ca_path, cert_path, directory / "server.key")
+
+
+async def until_listening(port: int, proc: subprocess.Popen[str], what: str) -> None:
+    """Wait until 127.0.0.1:``port`` accepts; fail at once if ``proc`` exits."""
+    for _ in range(250):
+        if proc.poll() is not None:
+            raise AssertionError(f"{what} exited: {proc.communicate()[1]}")
+        try:
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+        except OSError:
+            await asyncio.sleep(0.02)
+            continue
+        writer.close()
+        await writer.wait_closed()
+        return
+    raise AssertionError(f"{what} is not listening on 127.0.0.1:{port}")

@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives import serialization
 from signaling import server
 from signaling.config import ConfigError, load_settings
 from tests.harness import free_port
-from tests.tlscert import CertFiles, make_certs, new_key
+from tests.tlscert import CertFiles, make_certs, new_key, until_listening
 
 ADMIN_PASSWORD = "tls-admin-pass-1"
 BIN = Path(sys.executable).parent
@@ -42,7 +42,7 @@ def _env(**extra: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def tls_hub(tmp_path: Path, certs: CertFiles) -> Iterator[int]:
+def tls_hub(tmp_path: Path, certs: CertFiles) -> Iterator[tuple[int, subprocess.Popen[str]]]:
     """``xiaowu-server`` with its certificate from the environment (XIAOWU_TLS_*)."""
     data = tmp_path / "var"
     subprocess.run([str(BIN / "xiaowu-admin"), "--data-dir", str(data), "init",
@@ -58,7 +58,7 @@ def tls_hub(tmp_path: Path, certs: CertFiles) -> Iterator[int]:
         assert proc.stdout is not None
         line = proc.stdout.readline()
         assert line.strip() == f"xiaowu-server listening on https://127.0.0.1:{port}", line
-        yield port
+        yield port, proc
     finally:
         proc.terminate()
         _, err = proc.communicate(timeout=10)
@@ -67,23 +67,10 @@ def tls_hub(tmp_path: Path, certs: CertFiles) -> Iterator[int]:
         assert "without TLS" not in err  # loopback: no warning
 
 
-async def _wait_listening(port: int) -> None:
-    for _ in range(100):
-        try:
-            _, writer = await asyncio.open_connection("127.0.0.1", port)
-        except OSError:
-            await asyncio.sleep(0.05)
-            continue
-        writer.close()
-        await writer.wait_closed()
-        return
-    raise AssertionError(f"nothing listening on 127.0.0.1:{port}")
-
-
-async def test_https_and_wss_with_the_hubs_own_certificate(tls_hub: int,
-                                                           certs: CertFiles) -> None:
-    port = tls_hub
-    await _wait_listening(port)
+async def test_https_and_wss_with_the_hubs_own_certificate(
+        tls_hub: tuple[int, subprocess.Popen[str]], certs: CertFiles) -> None:
+    port, proc = tls_hub
+    await until_listening(port, proc, "xiaowu-server")
     trust = ssl.create_default_context(cafile=str(certs.ca))
     _, writer = await asyncio.open_connection("127.0.0.1", port, ssl=trust)
     assert writer.get_extra_info("ssl_object").version() in ("TLSv1.2", "TLSv1.3")
