@@ -288,8 +288,9 @@ async def admin_service_delete(request: web.Request) -> web.Response:
 @routes.get("/api/admin/calls")
 async def admin_calls(request: web.Request) -> web.Response:
     """The call log of one service day (``day=YYYY-MM-DD``, default today), newest
-    first, optionally one agent's (``agent=``), paged with ``before=`` (a started_at)."""
-    await _admin(request)
+    first, optionally one agent's (``agent=``), paged with ``before=`` (a started_at).
+    The agents' notes may name residents: every read is audited."""
+    _, actor = await _admin(request)
     hub = request.app[HUB_KEY]
     query = request.query
     try:
@@ -306,6 +307,9 @@ async def admin_calls(request: web.Request) -> web.Response:
     calls = await hub.store.calls_of_day(day, agent_id=query.get("agent") or None,
                                          limit=limit, before=before)
     shown = (day or dt.datetime.now(dt.UTC)).astimezone(hub.store.service_tz).date()
+    await hub.store.audit(actor, "calls.read", None,
+                          {"day": shown.isoformat(), "agent": query.get("agent") or None,
+                           "rows": len(calls)})
     return web.json_response({"day": shown.isoformat(),
                               "calls": [summary_json(c) for c in calls]})
 

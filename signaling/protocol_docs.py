@@ -1110,6 +1110,8 @@ FIELD_DOCS: dict[str, dict[str, str]] = {
     "BoothStatus": {
         "camera": "State of the camera.",
         "scanner": "State of the document scanner (高拍仪); `busy` while scanning.",
+        "mic": "State of the microphone; `unknown` for a booth without one.",
+        "speaker": "State of the speaker; `unknown` for a booth without one.",
         "version": "Booth software version.",
         "details": "Free-form diagnostics, string to string.",
     },
@@ -1742,7 +1744,8 @@ _HTTP_ADMIN: Final = (
     ("`GET /api/admin/calls?day=&agent=&before=&limit=`", "—",
      "`{day, calls: [...]}` (calls as in `GET /api/agent/calls`) for the service day `day` "
      "(YYYY-MM-DD, default today; `day` in the reply says which), newest first, one "
-     "agent's with `agent`, paged with `before` (a `started_at`), at most `limit` (≤ 500)"),
+     "agent's with `agent`, paged with `before` (a `started_at`), at most `limit` (≤ 500). "
+     "Each read is audited (`calls.read`): the notes may name residents."),
     ("`GET /api/admin/report?from=&to=&by=`", "—",
      "Service figures over the service days `from` .. `to` (YYYY-MM-DD, inclusive, ≤ 366 "
      "days; default the last 7) grouped `by` `day` / `department` / `service` / `agent`: "

@@ -95,6 +95,10 @@ async def test_notes_during_and_after_the_call_and_the_day_lists(env: HubEnv) ->
     assert [r["detail"] for r in rows] == [{"outcome": "materials_missing", "chars": 14},
                                            {"outcome": "resolved", "chars": 3}]
     assert all("婚姻" not in str(r) for r in rows)
+    reads = (await env.call("GET", "/api/admin/audit?action=calls.read",
+                            token=env.admin_token))["rows"]
+    assert [r["detail"]["rows"] for r in reads] == [2, 1, 0]  # every read of the log
+    assert reads[0]["actor"].startswith("admin:")
 
 
 async def test_the_note_closes_a_day_after_the_call(env: HubEnv) -> None:
