@@ -188,6 +188,8 @@ class BoothStatus(_Data):
 
     camera: Literal["ok", "missing", "error", "unknown"] = "unknown"
     scanner: Literal["ok", "missing", "error", "busy", "unknown"] = "unknown"
+    mic: Literal["ok", "missing", "error", "unknown"] = "unknown"
+    speaker: Literal["ok", "missing", "error", "unknown"] = "unknown"
     version: Annotated[str, Field(max_length=64)] = ""
     details: dict[str, Annotated[str, Field(max_length=200)]] = Field(
         default_factory=dict, max_length=32
