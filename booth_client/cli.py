@@ -22,8 +22,14 @@ which renders whatever kind the agent asks for; the kiosk has no default:
 Subcommands for setting up the scanner (see :mod:`booth_client.scan_cli`):
 ``xiaowu-booth scanners [--json]`` and ``xiaowu-booth scan --driver SPEC --out FILE``.
 
+Audio (:mod:`booth_client.audio`): ``--mic DEVICE|file:PATH|tone[:HZ]|none`` and
+``--speaker DEVICE|none``, where DEVICE is an ALSA PCM name. The kiosk defaults
+to ALSA ``default`` for both; headless defaults to ``none`` (silence is sent,
+the agent's audio is only counted). ``xiaowu-booth audio-devices [--json]``
+lists the ALSA PCMs (needs alsa-utils).
+
 Exit codes: 0 stopped, 2 usage / enrollment error, 3 the booth is disabled;
-``scan``: 1 when the scanner fails.
+``scan``: 1 when the scanner fails; ``audio-devices``: 1 without alsa-utils.
 """
 
 from __future__ import annotations
@@ -55,6 +61,7 @@ from booth_client.remote import RemoteView
 from booth_client.session import BoothSession, BoothView, Screen, SessionConfig
 
 if TYPE_CHECKING:
+    from booth_client.audio import AudioStatusCallback, BoothAudio
     from booth_client.capture import DocumentScanner
 
 __all__ = ["main", "build_parser"]
@@ -66,9 +73,10 @@ def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(
         prog="xiaowu-booth", description="Xiaowu service booth",
         epilog="commands: run (default) the booth; scanners: list scanners and their "
-               "health; scan: capture one page to a file")
-    ap.add_argument("command", nargs="?", choices=("run", "scanners", "scan"), default="run",
-                    help=argparse.SUPPRESS)
+               "health; scan: capture one page to a file; audio-devices: list the ALSA "
+               "microphones and speakers")
+    ap.add_argument("command", nargs="?", choices=("run", "scanners", "scan", "audio-devices"),
+                    default="run", help=argparse.SUPPRESS)
     ap.add_argument("--server", help="the hub's base URL, http://… or https://…")
     ap.add_argument("--config-dir", type=Path, default=Path("booth-config"),
                     help="where the device token is kept (default ./booth-config)")
@@ -79,6 +87,13 @@ def build_parser() -> argparse.ArgumentParser:
                     help="synthetic | file:PATH | device:N | device:/dev/videoN")
     ap.add_argument("--size", default="1280x720", help="camera size WxH (default 1280x720)")
     ap.add_argument("--fps", type=float, default=25.0, help="camera frame rate (default 25)")
+    ap.add_argument("--mic", default=None, metavar="DEVICE|file:PATH|tone[:HZ]|none",
+                    help="microphone: an ALSA device (see audio-devices), a sound file "
+                         "(looped), a test tone or none (kiosk default: ALSA 'default'; "
+                         "headless: none)")
+    ap.add_argument("--speaker", default=None, metavar="DEVICE|none",
+                    help="speaker: an ALSA device or none (kiosk default: ALSA 'default'; "
+                         "headless: none)")
     ap.add_argument("--scanner", default=None,
                     help="DRIVER[:DEVICE] for documents: sane[:DEVICE], uvc:N, folder:DIR, "
                          "synthetic, none (headless default: synthetic)")
@@ -119,6 +134,19 @@ def make_scanner(args: argparse.Namespace, default: str | None) -> DocumentScann
         return None
     return DocumentScanner(spec, backend_options=backend_options(args.scanner_option),
                            timeout_s=args.scan_timeout)
+
+
+def make_audio(args: argparse.Namespace, on_status: AudioStatusCallback | None = None
+               ) -> BoothAudio:
+    """The booth's microphone and speaker from ``--mic`` / ``--speaker`` (ValueError if bad).
+
+    Unset, they are ALSA ``default`` for the kiosk and ``none`` headless.
+    """
+    from booth_client.audio import BoothAudio
+
+    default = "none" if args.headless else "default"
+    return BoothAudio.from_specs(args.mic or default, args.speaker or default,
+                                 on_status=on_status)
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -263,21 +291,20 @@ async def _run(args: argparse.Namespace) -> int:
 
         restrict_host_addresses(list(args.ice_address))
     width, height = _size(args.size)
+    holder: dict[str, BoothRunner] = {}
     try:
         source = open_camera(args.camera, width, height, args.fps)
         scanner = make_scanner(args, "synthetic")
+        audio = make_audio(args, lambda device, st: holder["r"].audio_status(device, st))
     except ValueError as exc:
         print(f"xiaowu-booth: {exc}", file=sys.stderr)
         return 2
     engine = BoothSession(has_token=True, token=cfg.token, client=f"xiaowu-booth/{__version__}",
                           config=SessionConfig(), jitter=random.random, version=__version__)
-    holder: dict[str, BoothRunner] = {}
     track = CameraTrack(source, on_status=lambda st, _d=None: holder["r"].camera_status(st))
-    from aiortc.mediastreams import AudioStreamTrack
-
-    media = BoothMedia(track, AudioStreamTrack(),
+    media = BoothMedia(track, audio.track,
                        on_state=lambda c, g, st: holder["r"].media_state(c, g, st),
-                       relay_only=args.relay_only)
+                       on_remote_audio=audio.play, relay_only=args.relay_only)
     resident: HeadlessResident | None = None
 
     def emit(ev: dict[str, Any]) -> None:
@@ -297,12 +324,16 @@ async def _run(args: argparse.Namespace) -> int:
         loop.add_signal_handler(sig, runner.stop)
     loop.add_signal_handler(signal.SIGUSR1, lambda: asyncio.ensure_future(runner.drop_media()))
     loop.add_signal_handler(signal.SIGUSR2, lambda: asyncio.ensure_future(runner.drop_link()))
+    audio.start()
     try:
         await runner.run()
     finally:
+        audio.stop()
         with contextlib.suppress(Exception):
             track.stop()
             await asyncio.wait_for(track.wait_closed(), 5)
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(audio.wait_closed(), 5)
     return 3 if runner.disabled_reason else 0
 
 
@@ -311,6 +342,10 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_intermixed_args(argv)
     logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.command == "audio-devices":
+        from booth_client.audio_devices import audio_devices_command
+
+        return audio_devices_command(args)
     if args.command in ("scanners", "scan"):
         from booth_client import scan_cli
 

@@ -4,7 +4,9 @@ One :class:`BoothMedia` per booth. :meth:`start` builds a fresh
 ``RTCPeerConnection`` for a call at a ``gen`` (closing any older one; aiortc
 has no ICE restart, DESIGN.md §3), sends the camera and microphone (or
 silence), and returns the offer with every candidate in it. The local camera
-track is shared between rebuilt connections through a ``MediaRelay``.
+and microphone tracks are shared between rebuilt connections through a
+``MediaRelay``; the agent's audio goes to ``on_remote_audio`` (the speaker,
+:class:`booth_client.audio.BoothAudio`), frame by frame.
 
 Every offer has three m-lines, always in this order: video (the camera,
 ``sendrecv``), audio (``sendrecv``), video (the kiosk screen, ``sendonly``;
@@ -44,6 +46,7 @@ log = logging.getLogger(__name__)
 
 StateCallback = Callable[[str, int, str], None]  # (call_id, gen, connectionState)
 FrameCallback = Callable[[Any], None]  # av.VideoFrame of the agent's video
+AudioCallback = Callable[[Any], None]  # av.AudioFrame of the agent's audio
 
 
 def ice_configuration(servers: tuple[dict[str, Any], ...] | list[dict[str, Any]],
@@ -79,6 +82,7 @@ class BoothMedia:
         *,
         on_state: StateCallback,
         on_remote_video: FrameCallback | None = None,
+        on_remote_audio: AudioCallback | None = None,
         relay_only: bool = False,
         screen: ScreenSource | None = None,
     ) -> None:
@@ -88,6 +92,7 @@ class BoothMedia:
         self._audio = audio
         self._on_state = on_state
         self._on_remote_video = on_remote_video
+        self._on_remote_audio = on_remote_audio
         self._relay_only = relay_only
         self.pc: RTCPeerConnection | None = None
         self.call_id: str | None = None
@@ -205,5 +210,7 @@ class BoothMedia:
                         self._on_remote_video(frame)
                 else:
                     stats.audio_frames_received += 1
+                    if self._on_remote_audio is not None:
+                        self._on_remote_audio(frame)
         except MediaStreamError:
             return

@@ -102,6 +102,8 @@ class BoothRunner:
         self._last_view: s.BoothView | None = None
         self.disabled_reason: str | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        with contextlib.suppress(RuntimeError):  # devices may report before run() starts
+            self._loop = asyncio.get_running_loop()
         self.scanner = scanner
         # Face-check frames: by default a second consumer of the call's camera track.
         self._grabber = grabber or (lambda: TrackGrabber(self.media.video_tap()))
@@ -183,11 +185,24 @@ class BoothRunner:
 
     def camera_status(self, status: str, detail: str | None = None) -> None:
         """Called by the camera track (possibly from another thread)."""
+        self._device_status_threadsafe(camera=status)
+
+    def audio_status(self, device: str, status: str) -> None:
+        """Called by the microphone and speaker workers (``device`` "mic" or "speaker"),
+        from their threads. Headless mode prints it as an ``audio`` event."""
+        if device not in ("mic", "speaker"):
+            raise ValueError(f"not an audio device: {device!r}")
+        self._device_status_threadsafe(**{device: status})
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(
+                self._event, {"event": "audio", "device": device, "status": status})
+
+    def _device_status_threadsafe(self, **health: str) -> None:
         loop = self._loop
         if loop is None or loop.is_closed():
             return
-        loop.call_soon_threadsafe(
-            lambda: self._apply(self.engine.device_status(camera=status)))
+        loop.call_soon_threadsafe(lambda: self._apply(self.engine.device_status(**health)))
 
     # ------------------------------------------------------------------ effects
 

@@ -230,6 +230,8 @@ class BoothSession:
     notice: str | None = None
     camera: str = "unknown"
     scanner: str = "unknown"
+    mic: str = "unknown"
+    speaker: str = "unknown"
     session_id: str | None = None
     heartbeat_s: float = 0.0
     attempts: int = 0
@@ -620,14 +622,15 @@ class BoothSession:
         """Rebuild the peer connection now (operator action or tests)."""
         return self._rebuild(now) if self.call is not None else []
 
-    def device_status(self, camera: str | None = None, scanner: str | None = None
-                      ) -> list[Effect]:
-        """Camera or scanner health changed; the hub hears of it at once when online."""
+    def device_status(self, camera: str | None = None, scanner: str | None = None,
+                      mic: str | None = None, speaker: str | None = None) -> list[Effect]:
+        """A device's health changed; the hub hears of it at once when online."""
         changed = False
-        if camera is not None and camera != self.camera:
-            self.camera, changed = camera, True
-        if scanner is not None and scanner != self.scanner:
-            self.scanner, changed = scanner, True
+        for name, value in (("camera", camera), ("scanner", scanner), ("mic", mic),
+                            ("speaker", speaker)):
+            if value is not None and value != getattr(self, name):
+                setattr(self, name, value)
+                changed = True
         return [self._status()] if changed and self.link is Link.ONLINE else []
 
     def _status(self) -> Send:
@@ -637,6 +640,8 @@ class BoothSession:
         return Send("booth.status", p.BoothStatus(
             camera=norm(self.camera, ("ok", "missing", "error")),
             scanner=norm(self.scanner, ("ok", "missing", "error", "busy")),
+            mic=norm(self.mic, ("ok", "missing", "error")),
+            speaker=norm(self.speaker, ("ok", "missing", "error")),
             version=self.version))
 
     # ------------------------------------------------------------------ time

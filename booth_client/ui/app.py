@@ -93,11 +93,9 @@ def _finish_leftovers(loop: asyncio.AbstractEventLoop) -> None:
 
 
 async def _kiosk(args: argparse.Namespace) -> int:
-    from aiortc.mediastreams import AudioStreamTrack
-
     from booth_client import __version__
     from booth_client.camera import open_camera
-    from booth_client.cli import _enroll_or_load, _size, _view_json, make_scanner
+    from booth_client.cli import _enroll_or_load, _size, _view_json, make_audio, make_scanner
     from booth_client.config import ws_url
     from booth_client.media import BoothMedia
     from booth_client.runner import BoothRunner
@@ -113,15 +111,16 @@ async def _kiosk(args: argparse.Namespace) -> int:
         from booth_client.ice import restrict_host_addresses
 
         restrict_host_addresses(list(args.ice_address))
+    holder: dict[str, BoothRunner] = {}
     try:
         source = open_camera(args.camera, width, height, args.fps)
         scanner = make_scanner(args, None)  # a real kiosk names its scanner; no fake default
+        audio = make_audio(args, lambda device, st: holder["r"].audio_status(device, st))
     except ValueError as exc:
         print(f"xiaowu-booth: {exc}", file=sys.stderr)
         return 2
 
     loop = asyncio.get_running_loop()
-    holder: dict[str, BoothRunner] = {}
 
     def act(intent: str, *a: Any) -> None:
         runner = holder.get("r")
@@ -139,9 +138,9 @@ async def _kiosk(args: argparse.Namespace) -> int:
         tee,
         on_status=lambda st, _d=None: loop.call_soon_threadsafe(
             lambda: holder["r"].camera_status(st)))
-    media = BoothMedia(track, AudioStreamTrack(),
+    media = BoothMedia(track, audio.track,
                        on_state=lambda c, g, st: holder["r"].media_state(c, g, st),
-                       on_remote_video=window.remote_video.push,
+                       on_remote_video=window.remote_video.push, on_remote_audio=audio.play,
                        relay_only=args.relay_only, screen=screen)
     engine = BoothSession(has_token=cfg is not None, token=cfg.token if cfg else "",
                           client=f"xiaowu-booth/{__version__}", config=SessionConfig(),
@@ -188,6 +187,7 @@ async def _kiosk(args: argparse.Namespace) -> int:
         window.showFullScreen()
     if script is not None:
         script.start()
+    audio.start()
     try:
         await runner.run()
     finally:
@@ -199,6 +199,9 @@ async def _kiosk(args: argparse.Namespace) -> int:
                 await asyncio.wait_for(task, 3.0)
         with contextlib.suppress(Exception):
             track.stop()
+        audio.stop()
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(audio.wait_closed(), 3.0)
         window.closed.disconnect(stop)
         if app is not None:
             app.aboutToQuit.disconnect(stop)
