@@ -23,13 +23,17 @@ import pytest
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack, VideoStreamTrack
 
+from booth_client import session as s
 from booth_client.audio import BoothAudio
 from booth_client.audio_common import SAMPLE_RATE, AudioStatus
 from booth_client.audio_sink import AlsaSink
 from booth_client.audio_source import AlsaSource, ToneSource
 from booth_client.audio_track import MicrophoneTrack, SpeakerPlayer
+from booth_client.config import ws_url
 from booth_client.media import BoothMedia
+from booth_client.runner import BoothRunner
 from tests.conftest import need
+from tests.harness import HubEnv
 
 MIC_HZ, AGENT_HZ = 1000.0, 440.0
 
@@ -309,3 +313,41 @@ async def test_in_a_call_each_side_hears_the_other(
     heard = np.concatenate(agent.received[-100:])
     assert abs(dominant_hz(heard) - MIC_HZ) <= 4
     assert np.sqrt(np.mean(heard.astype(float) ** 2)) > 2000
+
+
+# -------------------------------------------------------------------------- health to the hub
+
+
+async def test_audio_health_reaches_the_hub_in_booth_status(env: HubEnv, alsa: AlsaRig) -> None:
+    """A booth whose microphone is not plugged in says so to the hub before any call, and
+    the hub's record follows it when the microphone appears."""
+    alsa.define_mic()
+    alsa.define_speaker()
+    booth_id, token = await env.add_booth()
+    engine = s.BoothSession(has_token=True, token=token)
+    holder: dict[str, BoothRunner] = {}
+    audio = BoothAudio(AlsaSource("xw_mic"), AlsaSink("xw_speaker"), reopen_every_s=0.2,
+                       on_status=lambda device, st: holder["r"].audio_status(device, st))
+    camera = VideoStreamTrack()
+    media = BoothMedia(camera, audio.track, on_state=lambda c, g, st: None,
+                       on_remote_audio=audio.play)
+    runner = BoothRunner(env.base, ws_url(env.base), engine, media)
+    holder["r"] = runner
+    task = asyncio.create_task(runner.run())
+    audio.start()
+
+    def reported(device: str) -> str | None:
+        status = env.hub.booth_status.get(booth_id)
+        return None if status is None else str(status[device])
+
+    try:
+        await until(lambda: (reported("mic"), reported("speaker")) == ("missing", "ok"),
+                    "mic missing and speaker ok at the hub")
+        write_tone(alsa.mic_in, MIC_HZ, 5.0)
+        await until(lambda: reported("mic") == "ok", "mic ok at the hub")
+    finally:
+        audio.stop()
+        runner.stop()
+        await asyncio.wait_for(task, 10)
+        await audio.wait_closed()
+        camera.stop()
