@@ -7,7 +7,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
-APT_PACKAGES ?= postgresql coturn nginx chromium fonts-noto-cjk xvfb libxcb-icccm4 libxcb-keysyms1 libxcb-xinerama0 libxcb-cursor0 libgl1 libegl1 libxkbcommon0 libfontconfig1 sane-utils
+APT_PACKAGES ?= postgresql coturn nginx chromium fonts-noto-cjk xvfb libxcb-icccm4 libxcb-keysyms1 libxcb-xinerama0 libxcb-cursor0 libgl1 libegl1 libxkbcommon0 libfontconfig1 sane-utils alsa-utils
 DATA_DIR ?= var
 PORT ?= 8080
 
