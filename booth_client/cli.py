@@ -102,6 +102,8 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--scan-timeout", type=float, default=60.0, metavar="S",
                     help="give up on a scan after S seconds (default 60)")
     ap.add_argument("--service", help="headless: take a ticket for this service id")
+    ap.add_argument("--priority", action="store_true",
+                    help="headless: take priority tickets (优先办理)")
     ap.add_argument("--auto-rate", type=int, choices=range(1, 6), metavar="LEVEL",
                     help="headless: rate every call with LEVEL (5 非常满意 … 1 非常不满意)")
     ap.add_argument("--auto-consent", default="", metavar="SCOPES",
@@ -232,9 +234,10 @@ class HeadlessResident:
     """Stands in for the resident: picks the service, waits, rates, goes again."""
 
     def __init__(self, runner: Any, service: str | None, rate: int | None, max_calls: int,
-                 consent: frozenset[str] = frozenset()) -> None:
+                 consent: frozenset[str] = frozenset(), priority: bool = False) -> None:
         self.runner = runner
         self.service = service
+        self.priority = priority
         self.rate = rate
         self.max_calls = max_calls
         self.consent = consent
@@ -258,7 +261,7 @@ class HeadlessResident:
                 return
             self.runner.act("start")
             self.runner.act("service", self.service)
-            self.runner.act("take_ticket")
+            self.runner.act("take_priority_ticket" if self.priority else "take_ticket")
         elif (view.screen is Screen.IN_CALL and view.document is not None
               and view.document.phase is DocPhase.READY):
             self.runner.act("document_ready")  # the document is on the plate already
@@ -317,7 +320,8 @@ async def _run(args: argparse.Namespace) -> int:
     if not consent <= {"screen", "control"}:
         print("xiaowu-booth: --auto-consent takes screen and/or control", file=sys.stderr)
         return 2
-    resident = HeadlessResident(runner, args.service, args.auto_rate, args.max_calls, consent)
+    resident = HeadlessResident(runner, args.service, args.auto_rate, args.max_calls, consent,
+                                args.priority)
     runner._on_view = resident.on_view  # the headless resident reads every view
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

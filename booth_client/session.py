@@ -718,6 +718,12 @@ class BoothSession:
                 self.department_id = d.id
         return self.user_touch(now)
 
+    def user_take_priority_ticket(self, now: float) -> list[Effect]:
+        """Take a priority ticket (优先办理: older residents, people with disabilities,
+        pregnant women...): served before the normal queue of its department. The
+        resident says so; the agent sees the mark on the offer."""
+        return self.user_take_ticket(now, "priority")
+
     def user_take_ticket(self, now: float, priority: str = "normal") -> list[Effect]:
         """Take a ticket for the selected service."""
         if self.screen is not Screen.CHOOSING or self.service_id is None:

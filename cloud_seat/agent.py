@@ -518,7 +518,8 @@ class HeadlessAgent:
             t = data.ticket
             self._emit({"event": "ticket.offer", "offer_id": data.offer_id,
                         "ticket_id": t.ticket_id, "number": t.number, "service": t.service.id,
-                        "booth": t.booth.name, "timeout_s": data.timeout_s})
+                        "booth": t.booth.name, "priority": t.priority,
+                        "timeout_s": data.timeout_s})
             if self.auto_accept:
                 self._spawn(self.accept_offer(data.offer_id), "seat-accept")
         elif isinstance(data, p.TicketWithdrawn):

@@ -159,9 +159,18 @@ class ChooseScreen(ScreenBase):
         self.take.setMinimumWidth(360)
         self.take_hint = label("hint", name="choose.take_hint",
                                align=Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
+        self.take_priority = button("secondary", name="choose.take_priority",
+                                    on_click=lambda: self.act("take_priority_ticket"))
+        self.take_priority.setMinimumWidth(360)
+        self.priority_hint = label("hint", name="choose.priority_hint",
+                                   align=Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
         side.addWidget(self.take)
         side.addSpacing(20)
         side.addWidget(self.take_hint)
+        side.addSpacing(36)
+        side.addWidget(self.take_priority)
+        side.addSpacing(12)
+        side.addWidget(self.priority_hint)
         side.addStretch(1)
         row.addLayout(side, 1)
         return page
@@ -233,7 +242,10 @@ class ChooseScreen(ScreenBase):
         set_text(self.take, tr("choose.taking" if busy else "choose.take_ticket", lang))
         set_prop(self.take, "lang", lang)
         set_text(self.take_hint, tr("choose.take_hint", lang))
+        set_text(self.take_priority, tr("choose.take_priority", lang))
+        set_text(self.priority_hint, tr("choose.priority_hint", lang))
         self.take.setEnabled(not busy)
+        self.take_priority.setEnabled(not busy)
         if not self._changed(PAGE_MATERIALS, (dept.id, svc, lang)):
             return
         set_text(self.service_title, service_name(svc, lang))

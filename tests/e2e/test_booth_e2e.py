@@ -71,6 +71,22 @@ def is_state(screen: str) -> object:
     return lambda ln: ln.get("event") == "state" and ln.get("screen") == screen
 
 
+async def test_priority_ticket_reaches_the_agent_marked(hub: Hub, tmp_path: Path) -> None:
+    """A resident who takes a priority ticket (优先办理) is offered to the agent as such."""
+    hub.add_agent("zhangmin", "agent-pass-1", ["housing"])
+    agent = agent_proc(hub, "--hangup-after", "1")
+    booth = booth_proc(hub, tmp_path / "booth", hub.base, "--priority", "--auto-rate", "5",
+                       "--max-calls", "1", *enroll_args(hub))
+    try:
+        offer = await agent.wait_for(lambda ln: ln.get("event") == "ticket.offer", 30,
+                                     "the offer")
+        assert offer["priority"] == "priority" and offer["service"] == SERVICE
+        await booth.wait_for(is_state("thanks"), 40, "the booth's thanks")
+    finally:
+        booth.stop()
+        agent.stop()
+
+
 async def test_call_with_video_both_ways_then_end_and_rating(hub: Hub, tmp_path: Path) -> None:
     hub.add_agent("zhangmin", "agent-pass-1", ["housing"])
     cfg = tmp_path / "booth"

@@ -68,6 +68,11 @@ def test_choose_department_service_and_ticket(window: KioskWindow, runner: FakeR
     assert take.text() == "取号" and take.height() >= 96
     click(take)
     assert runner.intents()[-1] == ("take_ticket",)
+    priority = find_button(window, "choose.take_priority")
+    assert priority.text() == "优先取号" and priority.height() >= 96
+    assert "70 岁以上老人、残疾人、孕妇等可优先办理" in screen_texts(window)
+    click(priority)
+    assert runner.intents()[-1] == ("take_priority_ticket",)
     click(find_button(window, "choose.back"))
     assert runner.intents()[-1] == ("back",)
 
@@ -75,6 +80,7 @@ def test_choose_department_service_and_ticket(window: KioskWindow, runner: FakeR
 def test_take_ticket_disabled_while_request_in_flight(window: KioskWindow) -> None:
     window.render(Booth().take_ticket())
     assert not find_button(window, "choose.take_ticket").isEnabled()
+    assert not find_button(window, "choose.take_priority").isEnabled()
 
 
 def test_waiting_shows_number_position_eta_and_cancels(window: KioskWindow,

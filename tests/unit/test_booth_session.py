@@ -90,8 +90,19 @@ def test_choose_service_and_take_ticket() -> None:
     assert view.department_id == "housing" and view.service_id == "housing.public_rental"
     assert view.departments[0].services[0].materials == ("居民身份证原件",)
     first = eng.user_take_ticket(1.0)
-    assert len(sends(first, "ticket.create")) == 1
+    [create] = sends(first, "ticket.create")
+    assert create.data.model_dump()["priority"] == "normal"
     assert eng.user_take_ticket(1.0) == []  # a double tap sends nothing more
+    assert eng.user_take_priority_ticket(1.0) == []  # nor a tap on the other button
+
+
+def test_priority_ticket() -> None:
+    eng = online()
+    eng.user_start(1.0)
+    eng.user_service("housing.public_rental", 1.0)
+    [create] = sends(eng.user_take_priority_ticket(1.0), "ticket.create")
+    assert create.data.model_dump() == {"service_id": "housing.public_rental",
+                                        "priority": "priority"}
 
 
 def test_back_and_inactivity_return_to_welcome_and_clear() -> None:
