@@ -107,6 +107,16 @@ def describe(ev: dict[str, Any]) -> str:
     return ""
 
 
+def sound_card_present() -> bool:
+    """ALSA lists a card (a VM or CI box usually has none; then the kiosk would report
+    its microphone and speaker missing and retry them every few seconds)."""
+    try:
+        cards = Path("/proc/asound/cards").read_text()
+    except OSError:
+        return False
+    return bool(cards.strip()) and "no soundcards" not in cards
+
+
 def admin(data_dir: Path, *args: str) -> Any:
     out = subprocess.run([str(BIN / "xiaowu-admin"), "--data-dir", str(data_dir), "--json",
                           *args], capture_output=True, text=True, timeout=60)
@@ -215,6 +225,9 @@ def main(argv: list[str] | None = None) -> int:
         booth_cmd += ["--scanner", "synthetic"]
         if kiosk:
             booth_cmd += ["--windowed"]
+            if not sound_card_present():
+                booth_cmd += ["--mic", "none", "--speaker", "none"]
+                tl.say("demo", "no sound card: the kiosk runs without microphone and speaker")
         else:
             booth_cmd += ["--headless", "--camera", "synthetic", "--size", "960x540",
                           "--service", SERVICE, "--auto-rate", "5"]
