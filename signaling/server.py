@@ -11,11 +11,13 @@ configuration error.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import ipaddress
 import logging
 import ssl
 import sys
 from pathlib import Path
+from typing import Any
 
 from aiohttp import web
 
@@ -102,6 +104,22 @@ def exposure_warning(settings: Settings) -> str | None:
             "127.0.0.1, or give --tls-cert/--tls-key")
 
 
+def quiet_handshake_failures(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    """A client that drops or botches the TLS handshake (plain HTTP on the HTTPS port,
+    a scanner, a client that does not trust the certificate) is routine on an open
+    port: one info line, not a traceback. Everything else goes to asyncio's handler."""
+    exc = context.get("exception")
+    if (str(context.get("message", "")).startswith("Error on transport creation")
+            and isinstance(exc, OSError)):  # ssl.SSLError and ConnectionResetError included
+        log.info("connection dropped during the TLS handshake: %r", exc)
+        return
+    loop.default_exception_handler(context)
+
+
+async def _install_loop_handler(app: web.Application) -> None:
+    asyncio.get_running_loop().set_exception_handler(quiet_handshake_failures)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     flags = {k: v for k, v in vars(args).items() if k != "config"}
@@ -121,6 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     if warning:
         log.warning("%s", warning)
     app = make_app(settings)
+    app.on_startup.append(_install_loop_handler)
     scheme = "https" if ssl_context else "http"
     print(f"xiaowu-server listening on {scheme}://{settings.host}:{settings.port}", flush=True)
     # a district's booths reconnect together after a restart: a deep accept queue

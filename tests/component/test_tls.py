@@ -220,3 +220,27 @@ def test_settings_sources_for_tls_and_trusted_proxies(tmp_path: Path) -> None:
         load_settings({}, None, env={"XIAOWU_TRUSTED_PROXIES": "nginx.local"})
     with pytest.raises(ConfigError, match="go together"):
         load_settings({}, None, env={"XIAOWU_TLS_KEY": "/x.key"})
+
+
+def test_handshake_failures_are_one_line_other_errors_go_to_asyncio(
+        caplog: pytest.LogCaptureFixture) -> None:
+    from signaling.server import quiet_handshake_failures
+
+    loop = asyncio.new_event_loop()
+    passed: list[dict[str, object]] = []
+    loop.default_exception_handler = passed.append  # type: ignore[method-assign]
+    try:
+        with caplog.at_level("INFO", logger="signaling.server"):
+            quiet_handshake_failures(loop, {
+                "message": "Error on transport creation for incoming connection",
+                "exception": ssl.SSLError(1, "[SSL: HTTP_REQUEST] http request")})
+        assert passed == []
+        assert "connection dropped during the TLS handshake" in caplog.text
+        other = {"message": "Task exception was never retrieved", "exception": OSError()}
+        quiet_handshake_failures(loop, other)
+        bug = {"message": "Error on transport creation for incoming connection",
+               "exception": KeyError("not a network error")}
+        quiet_handshake_failures(loop, bug)
+        assert passed == [other, bug]
+    finally:
+        loop.close()
