@@ -188,7 +188,7 @@ def _view_json(view: BoothView) -> dict[str, Any]:
     if view.ticket is not None:
         out["ticket"] = {"id": view.ticket.ticket_id, "number": view.ticket.number,
                          "state": view.ticket.state, "position": view.ticket.position,
-                         "eta_s": view.ticket.eta_s}
+                         "eta_s": view.ticket.eta_s, "priority": view.ticket.priority}
     if view.call is not None:
         out["call"] = {"id": view.call.call_id, "gen": view.call.gen,
                        "peer": view.call.peer_name, "peer_away": view.call.peer_away}

@@ -431,7 +431,8 @@ class BoothSession:
     def _on_ticket(self, frame: p.Frame, now: float) -> list[Effect]:
         t = p.parse_data(frame, p.Ticket)
         return self._ticket_changed(t.ticket_id, t.number, t.state, t.position, t.eta_s,
-                                    t.service_id, t.department_id, now)
+                                    t.service_id, t.department_id, now,
+                                    priority=t.priority == "priority")
 
     def _on_ticket_update(self, frame: p.Frame, now: float) -> list[Effect]:
         u = p.parse_data(frame, p.TicketUpdate)
@@ -439,14 +440,15 @@ class BoothSession:
             return []
         return self._ticket_changed(u.ticket_id, self.ticket.number, u.state, u.position,
                                     u.eta_s, self.ticket.service_id,
-                                    u.department_id or self.ticket.department_id, now)
+                                    u.department_id or self.ticket.department_id, now,
+                                    priority=self.ticket.priority)
 
     def _ticket_changed(self, ticket_id: str, number: str, state: str, position: int,
                         eta_s: int, service_id: str | None, department_id: str | None,
-                        now: float) -> list[Effect]:
+                        now: float, *, priority: bool = False) -> list[Effect]:
         if state in ("waiting", "offered"):
             self.ticket = TicketInfo(ticket_id, number, state, position, eta_s, service_id,
-                                     department_id)
+                                     department_id, priority)
             if self.screen in (Screen.CHOOSING, Screen.WELCOME, Screen.IN_CALL,
                                Screen.RATING, Screen.THANKS):
                 self._go(Screen.WAITING)  # new ticket, or transferred after a call

@@ -70,6 +70,7 @@ class TicketInfo:
     eta_s: int
     service_id: str | None
     department_id: str | None
+    priority: bool = False  # 优先办理
 
 
 @dataclass(frozen=True)

@@ -909,7 +909,7 @@ def _ticket_update(view: q.TicketView) -> p.TicketUpdate:
 def _ticket_reply(view: q.TicketView, service_id: str) -> p.Ticket:
     return p.Ticket(ticket_id=view.ticket_id, number=view.number, state=view.state.value,
                     position=view.position, eta_s=view.eta_s, service_id=service_id,
-                    department_id=view.department_id)
+                    department_id=view.department_id, priority=view.priority.value)
 
 
 def _is_update_of(eff: q.Effect, ticket_id: str) -> bool:

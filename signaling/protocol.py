@@ -348,6 +348,7 @@ class Ticket(_Data):
     eta_s: Annotated[int, Field(ge=0)]
     service_id: Ident | None = None
     department_id: Ident | None = None
+    priority: Literal["normal", "priority"] = "normal"
 
 
 class TicketUpdate(_Data):

@@ -1191,6 +1191,8 @@ FIELD_DOCS: dict[str, dict[str, str]] = {
         "or offered.",
         "service_id": "The service asked for.",
         "department_id": "The department whose queue holds it.",
+        "priority": "`priority` (优先办理: served before the department's normal queue) or "
+        "`normal`, as asked in `ticket.create`.",
     },
     "TicketUpdate": {
         "ticket_id": "The ticket.",

@@ -66,6 +66,7 @@ _TABLE: dict[str, tuple[str, str]] = {
                          "Then wait here: the video call starts when it is your turn"),
     # waiting
     "wait.your_number": ("您的号码", "Your number"),
+    "wait.priority": ("优先办理", "Priority"),
     "wait.ahead": ("前面还有 {n} 人", "{n} people ahead"),
     "wait.ahead_one": ("前面还有 1 人", "1 person ahead"),
     "wait.next": ("下一位就是您", "You are next"),

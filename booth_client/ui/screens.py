@@ -138,6 +138,7 @@ class WaitingScreen(ScreenBase):
         super().__init__(act, toggle_lang)
         self.your_number = label("subtitle", name="wait.your_number", align=_CENTER)
         self.number = label("ticket", name="wait.number", align=_CENTER, wrap=False)
+        self.priority = label("badge", name="wait.priority", align=_CENTER, wrap=False)
         self.service = label("body", name="wait.service", align=_CENTER)
         self.ahead = label("big", name="wait.ahead", align=_CENTER)
         self.eta = label("subtitle", name="wait.eta", align=_CENTER)
@@ -162,6 +163,7 @@ class WaitingScreen(ScreenBase):
         inner.setSpacing(4)
         inner.addWidget(self.your_number)
         inner.addWidget(self.number)
+        inner.addWidget(self.priority, 0, _CENTER)
         inner.addSpacing(8)
         inner.addWidget(self.service)
         inner.addSpacing(20)
@@ -181,6 +183,7 @@ class WaitingScreen(ScreenBase):
         set_text(self.cancel, tr("wait.cancel", lang))
         ticket = view.ticket
         if ticket is None:  # between a cancel's reply and the move to welcome
+            self.priority.setVisible(False)
             set_text(self.number, "—")
             set_text(self.service, "")
             set_text(self.ahead, "")
@@ -188,6 +191,8 @@ class WaitingScreen(ScreenBase):
             self.cancel.setEnabled(False)
             return
         set_text(self.number, ticket.number)
+        set_text(self.priority, tr("wait.priority", lang))
+        self.priority.setVisible(ticket.priority)
         found = find_service(view, ticket.service_id)
         set_text(self.service, service_name(found[1], lang) if found else "")
         if ticket.state == "waiting":

@@ -146,6 +146,10 @@ QLabel[role="banner"] {{
     font-size: {BODY_PX}px; font-weight: 600; color: {AMBER_TEXT}; background: {AMBER_BG};
     border: 3px solid {AMBER_BORDER}; border-radius: 14px; padding: 12px 28px;
 }}
+QLabel[role="badge"] {{
+    font-size: {BODY_PX}px; font-weight: 700; color: white; background: {AMBER_TEXT};
+    border-radius: 12px; padding: 4px 28px;
+}}
 QFrame[role="card"] {{
     background: {SURFACE}; border: 2px solid {BORDER}; border-radius: 24px;
 }}

@@ -81,6 +81,9 @@ async def test_priority_ticket_reaches_the_agent_marked(hub: Hub, tmp_path: Path
         offer = await agent.wait_for(lambda ln: ln.get("event") == "ticket.offer", 30,
                                      "the offer")
         assert offer["priority"] == "priority" and offer["service"] == SERVICE
+        waiting = next(ln for ln in booth.lines if ln.get("event") == "state"
+                       and ln.get("screen") == "waiting")
+        assert waiting["ticket"]["priority"] is True  # the resident sees 优先办理
         await booth.wait_for(is_state("thanks"), 40, "the booth's thanks")
     finally:
         booth.stop()

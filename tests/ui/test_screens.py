@@ -77,6 +77,23 @@ def test_choose_department_service_and_ticket(window: KioskWindow, runner: FakeR
     assert runner.intents()[-1] == ("back",)
 
 
+def test_waiting_marks_a_priority_ticket(window: KioskWindow) -> None:
+    booth = Booth()
+    window.render(booth.waiting())
+    assert not find_label(window, "wait.priority").isVisible()  # a normal ticket
+    booth = Booth()
+    booth.take_ticket()
+    window.render(booth.feed("ticket", re=booth.last_request("ticket.create"), ticket_id="t2",
+                             number="A013", state="waiting", position=1, eta_s=60,
+                             service_id="housing.public_rental", department_id="housing",
+                             priority="priority"))
+    badge = find_label(window, "wait.priority")
+    assert badge.isVisible() and badge.text() == "优先办理"
+    window.render(booth.feed("ticket.update", ticket_id="t2", state="offered", position=0,
+                             eta_s=0))
+    assert find_label(window, "wait.priority").isVisible()  # kept through updates
+
+
 def test_take_ticket_disabled_while_request_in_flight(window: KioskWindow) -> None:
     window.render(Booth().take_ticket())
     assert not find_button(window, "choose.take_ticket").isEnabled()
