@@ -123,6 +123,23 @@ async def test_the_note_closes_a_day_after_the_call(env: HubEnv) -> None:
 
 
 async def test_service_report_over_rest(env: HubEnv) -> None:
+    await _service_report(env)
+
+
+async def test_notes_and_report_on_postgresql(pg_env: HubEnv) -> None:
+    """The same queries (outer joins, partitioned streaming, audit prefix filter) on
+    PostgreSQL, the production store."""
+    assert pg_env.hub.store.dialect == "postgresql"
+    await _service_report(pg_env)
+    rows = (await pg_env.call("GET", "/api/admin/audit?action=call.notes",
+                              token=pg_env.admin_token))["rows"]
+    assert [r["detail"]["outcome"] for r in rows] == ["resolved"]
+    await pg_env.hub.flush_presence()  # the batched last-seen write
+    booths = (await pg_env.call("GET", "/api/admin/booths", token=pg_env.admin_token))
+    assert booths["booths"][0]["last_seen_at"] is not None
+
+
+async def _service_report(env: HubEnv) -> None:
     agent, token = await env.agent("zhang", ["housing"])
     _, booth_token = await env.add_booth()
     booth = await env.connect(booth_token)
