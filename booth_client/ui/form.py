@@ -224,6 +224,8 @@ class FormPanel(QFrame):
         self._intent("fill", field_id, value)
 
     def _activate(self, field_id: str) -> None:
+        if field_id != self.active:
+            self.keyboard.reset()  # letters composed for the last field are not for this one
         self.active = field_id
         if self.view is not None:
             self.draw(self.view, self._lang, force=True)

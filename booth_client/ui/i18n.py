@@ -265,8 +265,11 @@ _TABLE: dict[str, tuple[str, str]] = {
     "kb.done": ("收起键盘", "Hide keyboard"),
     "kb.hidden": ("（居民正在输入需要保密的内容，键盘不显示）",
                   "(The resident is typing something confidential: keyboard hidden)"),
-    "kb.chinese": ("需要写中文的，请告诉工作人员，由工作人员帮您填写",
-                   "For Chinese text, tell the agent: they fill it in for you"),
+    "kb.to_pinyin": ("拼音", "Pinyin"),
+    "kb.pinyin_hint": ("打拼音，选汉字", "Type pinyin, pick a character"),
+    "kb.chinese": ("写中文请点“拼音”，打拼音后点选汉字；也可以请工作人员帮您填写",
+                   "For Chinese, tap Pinyin, type the pinyin and pick the characters; "
+                   "or ask the agent to fill it in"),
     # rating (好差评): 5 非常满意 … 1 非常不满意, DESIGN.md §4
     "rate.title": ("请对本次服务进行评价", "Please rate this service"),
     "rate.subtitle": ("您的评价将帮助我们改进服务", "Your answer helps us improve"),

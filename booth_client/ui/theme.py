@@ -257,6 +257,15 @@ QPushButton[role="key-fn"] {{
     min-height: 74px; font-size: 30px; padding: 0 8px; background: #eef2f7; color: {BLUE};
     border: 2px solid #b8c4d4; border-radius: 12px;
 }}
+QPushButton[role="key-fn"][on="true"] {{ background: {BLUE}; color: white; }}
+QFrame[role="compose"] {{ background: {SURFACE}; border: 2px solid #b8c4d4; border-radius: 12px; }}
+QLabel[role="composing"] {{ font-size: 40px; font-weight: 700; color: {BLUE}; }}
+QLabel[role="composing"][empty="true"] {{ font-size: 28px; font-weight: 500; color: {MUTED}; }}
+QPushButton[role="candidate"] {{
+    min-height: 74px; font-size: 44px; padding: 0 6px; background: {SURFACE}; color: {TEXT};
+    border: none; border-radius: 10px;
+}}
+QPushButton[role="candidate"]:pressed {{ background: {BLUE_LIGHT}; }}
 QFrame[role="review-row"] {{ background: {SURFACE}; border-bottom: 2px solid {BORDER}; }}
 QLabel[role="review-label"] {{ font-size: 32px; color: {MUTED}; }}
 QLabel[role="review-value"] {{ font-size: 40px; font-weight: 700; }}

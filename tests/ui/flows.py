@@ -132,11 +132,13 @@ class Booth:
         self._keep(self.engine.user_take_ticket(self.now))
         return self.view()
 
-    def waiting(self, position: int = 3, eta_s: int = 600) -> s.BoothView:
+    def waiting(self, position: int = 3, eta_s: int = 600,
+                priority: bool = False) -> s.BoothView:
         self.take_ticket()
         view = self.feed("ticket", re=self.last_request("ticket.create"), ticket_id="t1",
                          number="A012", state="waiting", position=position, eta_s=eta_s,
-                         service_id="housing.public_rental", department_id="housing")
+                         service_id="housing.public_rental", department_id="housing",
+                         priority="priority" if priority else "normal")
         assert view.screen is s.Screen.WAITING
         return view
 

@@ -73,7 +73,8 @@ def test_every_screen_fits_the_booth_screens(qapp: QApplication, size: tuple[int
         views = [Booth().connecting(), Booth().online(), Booth().choosing(),
                  Booth().choosing("housing"), Booth().choosing("housing",
                                                                "housing.public_rental"),
-                 Booth().waiting(position=12, eta_s=3600), Booth().in_call(),
+                 Booth().waiting(position=12, eta_s=3600),
+                 Booth().waiting(position=12, eta_s=3600, priority=True), Booth().in_call(),
                  Booth().rating(), Booth().thanks(), Booth().disabled()]
         for view in views:
             for notice in (None, "notice.service_unavailable"):

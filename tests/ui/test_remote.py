@@ -400,3 +400,50 @@ def test_the_screen_share_masks_sensitive_values(kiosk: KioskWindow, booth: Boot
     masks = [w.property(SHARE_MASK) for w in screen.form.summary_box.findChildren(QWidget)
              if isinstance(w.property(SHARE_MASK), str)]
     assert masks == ["身份证号码：••••002X"]
+
+
+def pick(win: KioskWindow, text: str) -> None:
+    """Tap the candidate ``text``, turning pages (‹ ›) until it shows."""
+    for _ in range(10):
+        for i in range(6):
+            cand = button(win, f"kb.cand.{i}")
+            if cand.isEnabled() and cand.text() == text:
+                click(cand)
+                return
+        click(button(win, "kb.next"))
+    raise AssertionError(f"{text!r} is not among the candidates")
+
+
+def test_chinese_typed_in_pinyin(kiosk: KioskWindow, booth: Booth) -> None:
+    feed(booth, kiosk, "assist.form", form_id="frm_1", form=FORM)
+    screen = kiosk.current_screen()
+    assert isinstance(screen, CallScreen)
+    click(button(kiosk, "form.field.address"))
+    bar = kiosk.findChild(QWidget, "kb.composing")
+    assert bar is not None and not bar.isVisible()  # letters as typed by default
+    press(kiosk, "clear", "ime")
+    ime = button(kiosk, "kb.ime")
+    assert ime.text() == "拼音" and ime.property("on") == "true" and bar.isVisible()
+    press(kiosk, "X", "I", "N", "C", "U", "N")
+    assert bar.text() == "xincun"  # type: ignore[attr-defined]
+
+    def entry() -> object:
+        form = booth.view().remote.form  # type: ignore[union-attr]
+        return {f.field.id: f.entry for f in form.fields}["address"]
+
+    assert entry() == ""  # pinyin letters are not the field's text
+    pick(kiosk, "新")
+    assert bar.text() == "cun"  # type: ignore[attr-defined]
+    pick(kiosk, "村")
+    assert entry() == "新村"
+    press(kiosk, "W", "U", "backspace")  # a letter taken back from the composition
+    assert bar.text() == "w" and entry() == "新村"  # type: ignore[attr-defined]
+    press(kiosk, "backspace", "backspace")  # then the field's own last character
+    assert entry() == "新"
+    press(kiosk, "C", "U", "N")
+    first = button(kiosk, "kb.cand.0").text()
+    press(kiosk, "space")  # space takes the first candidate
+    assert entry() == "新" + first and first in ("村", "存", "寸")
+    press(kiosk, "ime")  # back to letters: they go straight into the field
+    press(kiosk, "A", "done")
+    assert str(entry()).endswith("A") and not screen.form.keyboard.isVisible()
