@@ -19,7 +19,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import cache
 
-__all__ = ["Candidate", "PinyinIndex", "Composer", "toneless", "PAGE_SIZE"]
+__all__ = ["Candidate", "PinyinIndex", "Composer", "toneless", "syllable_of", "PAGE_SIZE"]
 
 PAGE_SIZE = 6
 _MAX_BUFFER = 24  # letters; a composition longer than this is not a word
@@ -43,6 +43,14 @@ def toneless(syllable: str) -> str:
         elif not unicodedata.combining(ch):
             out.append(ch)
     return "".join(out)
+
+
+def syllable_of(ch: str) -> str:
+    """The usual pinyin of one character, toneless (``绿`` → ``lv``): what a resident
+    types for it (tests and the kiosk's scripted resident use it)."""
+    from pypinyin import Style, lazy_pinyin
+
+    return toneless(lazy_pinyin(ch, style=Style.TONE)[0])
 
 
 class PinyinIndex:

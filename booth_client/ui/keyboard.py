@@ -143,7 +143,12 @@ class OnScreenKeyboard(QFrame):
             self._composer = Composer(PinyinIndex.default())
         if self._composer is not None:
             self._composer.clear()
-        self._build()
+        # the same keys: only the toggle and the composition bar change (rebuilding
+        # the grid under a visible keyboard would leave the new keys hidden a moment)
+        ime = self.keys.get("ime")
+        if ime is not None:
+            set_prop(ime, "on", "true" if self.pinyin else "false")
+        self._draw_compose()
 
     def _draw_compose(self) -> None:
         composer = self._composer

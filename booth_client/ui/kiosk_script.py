@@ -62,11 +62,14 @@ from PySide6.QtGui import QEventPoint, QTouchEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QPushButton, QWidget
 
+from booth_client.pinyin import syllable_of
 from booth_client.remote import Consent
 from booth_client.remote_forms import FormPhase
 from booth_client.session import BoothView, Screen
 from booth_client.ui.form_fields import KEYBOARD_TYPES
 from booth_client.ui.window import KioskWindow
+
+_CJK = range(0x4E00, 0xA000)
 
 __all__ = ["KioskScript", "load_script", "SCRIPT_ENV"]
 
@@ -272,8 +275,7 @@ class KioskScript:
             await self._click(f"form.field.{field_id}")
             if fv.entry not in (None, "", ()):
                 await self._click("kb.clear")
-            for ch in str(value):
-                await self._click("kb.space" if ch == " " else f"kb.{ch.upper()}")
+            await self._type(str(value))
             await self._click("kb.done")
         elif t == "checkbox":
             if bool(fv.entry) != bool(value):
@@ -285,6 +287,42 @@ class KioskScript:
                 await self._click(f"form.option.{field_id}.{option}")
         else:
             raise ScriptError(f"cannot fill a {t} field")
+
+    async def _type(self, text: str) -> None:
+        """Type on the on-screen keyboard as a resident would: letters and digits as
+        keys, Chinese through pinyin (拼音 on, the letters, then tap the character)."""
+        for ch in text:
+            chinese = ord(ch) in _CJK
+            if chinese != self._pinyin_on():
+                await self._click("kb.ime")
+            if not chinese:
+                await self._click("kb.space" if ch == " " else f"kb.{ch.upper()}")
+                continue
+            for letter in syllable_of(ch):
+                await self._click(f"kb.{letter.upper()}")
+            await self._pick(ch)
+        if self._pinyin_on():
+            await self._click("kb.ime")  # leave the keyboard as it was found
+
+    def _pinyin_on(self) -> bool:
+        """Pinyin is on; False where the keyboard has no 拼音 key (digits, ID number)."""
+        try:
+            key = self._find("kb.ime")
+        except ScriptError:
+            return False
+        return bool(key.property("on") == "true")
+
+    async def _pick(self, ch: str) -> None:
+        for _ in range(40):  # pages of candidates
+            for i in range(6):
+                cand = self._find(f"kb.cand.{i}")
+                if cand.isEnabled() and cand.text() == ch:
+                    await self._click(f"kb.cand.{i}")
+                    return
+            if not self._find("kb.next").isEnabled():
+                break
+            await self._click("kb.next")
+        raise ScriptError(f"{ch!r} is not offered for its pinyin")
 
     async def _sign(self, strokes: list[list[list[float]]]) -> None:
         """Draw on the signature pad with touch events, as a finger does."""

@@ -36,7 +36,7 @@ SCRIPT = {
         {"on": "consent", "scope": "screen", "answer": True},
         {"on": "consent", "scope": "control", "answer": True},
         {"on": "form", "fill": {"id_number": ID, "phone": "13812345678", "household": "3",
-                                "housing": "none", "agree": True},
+                                "housing": "none", "agree": True, "address": "新村"},
          "review": True, "sign": True, "submit": True, "done": True},
     ],
 }
@@ -121,6 +121,7 @@ async def test_the_kiosk_process_with_its_scripted_resident(env: HubEnv, tmp_pat
         form_id = pushed["data"]["form_id"]
         submitted = (await agent_ws.expect("assist.form.submitted", timeout=60))["data"]
         assert submitted["form_id"] == form_id and submitted["values"]["id_number"] == ID
+        assert submitted["values"]["address"] == "新村"  # typed in pinyin on the kiosk
         line = await kiosk.wait_for(lambda ln: ln.get("event") == "assist.form.submit",
                                     10, "the submission")
         assert line["ok"] is True and line["sha256"] == submitted["sha256"]

@@ -22,7 +22,8 @@ from tests.unit.test_booth_remote import FORM, ID
 SCRIPT = {"steps": [
     {"on": "consent", "scope": "screen", "answer": True},
     {"on": "form", "fill": {"id_number": ID, "phone": "13812345678", "household": "3",
-                            "housing": "none", "needs": ["lift"], "agree": True},
+                            "housing": "none", "needs": ["lift"], "agree": True,
+                            "address": "新村3组"},  # Chinese through pinyin, digits as keys
      "review": True, "sign": True, "submit": True, "done": True},
     {"on": "share", "stop": True},
 ]}
@@ -81,6 +82,7 @@ async def test_the_scripted_resident_uses_the_real_widgets(qapp: QApplication,
     assert len(submitted) == 1
     body = submitted[0].body
     assert body["values"]["id_number"] == ID and body["values"]["needs"] == ["lift"]
+    assert body["values"]["address"] == "新村3组"
     strokes = body["signature"]["strokes"]
     assert body["reviewed"] is True and len(strokes) == 2
     assert all(len(st) >= 20 for st in strokes), "drawn point by point, as a finger moves"
