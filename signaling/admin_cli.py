@@ -20,8 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from signaling.app import open_store
+from signaling.backup import DB_NAME, BackupReport, backup_database, mirror_files
 from signaling.config import ConfigError, load_settings
-from signaling.store import Store
+from signaling.store import Store, sqlite_url_for_dir
 from signaling.store import errors as se
 
 __all__ = ["main", "build_parser"]
@@ -96,6 +97,10 @@ def build_parser() -> argparse.ArgumentParser:
     a_list = cmd("list", audit)
     a_list.add_argument("--limit", type=int, default=50)
     a_list.add_argument("--after", type=int, default=0)
+
+    bk = cmd("backup", help="copy the embedded database and the file store into DEST "
+                            "(a data dir: restore with --data-dir DEST); run it daily")
+    bk.add_argument("dest", type=Path)
     return ap
 
 
@@ -228,6 +233,50 @@ async def _audit_list(store: Store, a: argparse.Namespace, out: _Out) -> int:
     return 0
 
 
+async def _backup(store: Store, a: argparse.Namespace, out: _Out) -> int:
+    """The database (SQLite online backup; with PostgreSQL use pg_dump) and the file
+    store (new blobs copied and checked, blobs deleted by retention removed), then the
+    backup's own audit chain verified."""
+    settings = a.settings
+    dest: Path = a.dest.resolve()
+    if dest == settings.data_dir.resolve():
+        raise ValueError("the backup must not be the data dir itself")
+    report = BackupReport(dest)
+    embedded = not settings.database_url
+    if embedded:
+        report.db_bytes = await asyncio.to_thread(
+            backup_database, settings.data_dir / DB_NAME, dest)
+    await asyncio.to_thread(mirror_files, settings.data_dir / "files", dest / "files", report)
+    verdict = None
+    if embedded:
+        copy = await Store.open(sqlite_url_for_dir(dest))
+        try:
+            verdict = await copy.verify_audit()
+        finally:
+            await copy.close()
+    await store.audit(_ACTOR, "backup.run", str(dest),
+                      {"db_bytes": report.db_bytes, "files": report.files,
+                       "copied": report.copied, "pruned": report.pruned,
+                       "corrupt": len(report.corrupt)})
+    ok = not report.corrupt and (verdict is None or verdict.ok)
+    obj = {"dest": str(dest), "database": "sqlite" if embedded else None,
+           "db_bytes": report.db_bytes, "files": report.files, "copied": report.copied,
+           "pruned": report.pruned, "corrupt": report.corrupt, "ok": ok,
+           "audit": None if verdict is None else {"ok": verdict.ok, "rows": verdict.rows}}
+    lines = [f"backup in {dest}:",
+             f"  database: {report.db_bytes} bytes" if embedded
+             else "  database: not embedded (PostgreSQL): back it up with pg_dump",
+             f"  files: {report.files} ({report.copied} new, {report.pruned} removed "
+             "after retention)"]
+    if report.corrupt:
+        lines.append(f"  CORRUPT in the data dir (not copied): {', '.join(report.corrupt)}")
+    if verdict is not None:
+        lines.append(f"  audit chain of the copy: {'intact' if verdict.ok else 'BROKEN'}, "
+                     f"{verdict.rows} rows")
+    out.emit(obj, "\n".join(lines))
+    return 0 if ok else 1
+
+
 _COMMANDS: dict[tuple[str, str | None], Handler] = {
     ("init", None): _init,
     ("agent", "add"): _agent_add,
@@ -242,6 +291,7 @@ _COMMANDS: dict[tuple[str, str | None], Handler] = {
     ("catalog", "show"): _catalog_show,
     ("audit", "verify"): _audit_verify,
     ("audit", "list"): _audit_list,
+    ("backup", None): _backup,
 }
 
 
@@ -262,6 +312,7 @@ async def _run(a: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"xiaowu-admin: {exc}", file=sys.stderr)
         return 2
+    a.settings = settings
     store = await open_store(settings)
     try:
         return await _COMMANDS[(a.cmd, getattr(a, "sub", None))](store, a, out)
