@@ -33,7 +33,7 @@ def _installable(name: str, into: Path) -> Path:
     that ExecStart is executable): this venv's console scripts, and any
     executable for cage, which a hub or CI machine does not have."""
     text = (DEPLOY / name).read_text()
-    assert "/opt/xiaowu/venv/bin/" in text
+    assert "/opt/xiaowu/venv/bin/" in text or name.endswith(".timer")
     text = text.replace("/opt/xiaowu/venv/bin/", f"{VENV_BIN}/")
     text = text.replace("/usr/bin/cage ", f"{shutil.which('cage') or '/usr/bin/env'} ")
     into.mkdir(parents=True, exist_ok=True)
@@ -58,9 +58,12 @@ def _unit(name: str) -> dict[str, dict[str, str]]:
     return sections
 
 
-@pytest.mark.parametrize("name", ["xiaowu-hub.service", "xiaowu-booth.service"])
+@pytest.mark.parametrize("name", ["xiaowu-hub.service", "xiaowu-booth.service",
+                                  "xiaowu-backup.service", "xiaowu-backup.timer"])
 def test_units_pass_systemd_analyze_verify(name: str, tmp_path: Path) -> None:
     tool = _analyze()
+    if name.endswith(".timer"):  # verify loads the service it starts from beside it
+        _installable("xiaowu-backup.service", tmp_path)
     unit = _installable(name, tmp_path)
     done = subprocess.run([tool, "verify", "--man=no", str(unit)],
                           capture_output=True, text=True, timeout=60)
@@ -100,6 +103,17 @@ def test_hub_unit_settings() -> None:
         assert service[key] == value, key
     assert set(service["RestrictAddressFamilies"].split()) == {"AF_INET", "AF_INET6",
                                                                "AF_UNIX"}
+
+
+def test_backup_units() -> None:
+    service = _unit("xiaowu-backup.service")["Service"]
+    assert service["Type"] == "oneshot" and service["User"] == "xiaowu"
+    assert service["UMask"] == "0077" and service["ReadWritePaths"] == "/var/backups/xiaowu"
+    assert service["ExecStart"] == ("/opt/xiaowu/venv/bin/xiaowu-admin --data-dir "
+                                    "/var/lib/xiaowu backup /var/backups/xiaowu")
+    timer = _unit("xiaowu-backup.timer")
+    assert timer["Timer"]["Persistent"] == "true"
+    assert timer["Install"]["WantedBy"] == "timers.target"
 
 
 def test_booth_unit_settings() -> None:
