@@ -19,11 +19,13 @@ import unicodedata
 from dataclasses import dataclass
 from functools import cache
 
-__all__ = ["Candidate", "PinyinIndex", "Composer", "toneless", "syllable_of", "PAGE_SIZE"]
+__all__ = ["Candidate", "PinyinIndex", "Composer", "toneless", "syllable_of", "PAGE_SIZE",
+           "CJK"]
 
 PAGE_SIZE = 6
 _MAX_BUFFER = 24  # letters; a composition longer than this is not a word
-_CJK = range(0x4E00, 0xA000)  # CJK Unified Ideographs: what residents write
+CJK = range(0x4E00, 0xA000)
+"""CJK Unified Ideographs (code points): what residents write."""
 
 
 @dataclass(frozen=True)
@@ -93,13 +95,13 @@ class PinyinIndex:
 
         readings: dict[str, list[str]] = {}
         for code, value in pinyin_dict.items():
-            if code in _CJK:
+            if code in CJK:
                 sylls = {toneless(s) for s in value.split(",") if s}
                 readings[chr(code)] = sorted(s for s in sylls if s.isascii() and s.isalpha())
         phrases = [(word, [toneless(s[0]) for s in sylls])
                    for word, sylls in phrases_dict.items()
                    if 2 <= len(word) <= 4 and len(sylls) == len(word)
-                   and all(ord(c) in _CJK for c in word)]
+                   and all(ord(c) in CJK for c in word)]
         return cls(readings, phrases)
 
     def first_syllable(self, letters: str) -> str | None:

@@ -62,14 +62,12 @@ from PySide6.QtGui import QEventPoint, QTouchEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QPushButton, QWidget
 
-from booth_client.pinyin import syllable_of
+from booth_client.pinyin import CJK, syllable_of
 from booth_client.remote import Consent
 from booth_client.remote_forms import FormPhase
 from booth_client.session import BoothView, Screen
 from booth_client.ui.form_fields import KEYBOARD_TYPES
 from booth_client.ui.window import KioskWindow
-
-_CJK = range(0x4E00, 0xA000)
 
 __all__ = ["KioskScript", "load_script", "SCRIPT_ENV"]
 
@@ -292,7 +290,7 @@ class KioskScript:
         """Type on the on-screen keyboard as a resident would: letters and digits as
         keys, Chinese through pinyin (拼音 on, the letters, then tap the character)."""
         for ch in text:
-            chinese = ord(ch) in _CJK
+            chinese = ord(ch) in CJK
             if chinese != self._pinyin_on():
                 await self._click("kb.ime")
             if not chinese:
