@@ -20,6 +20,7 @@ from signaling.fleet import STATUS_STALE_HEARTBEATS, FleetInputs, booth_rows, su
 from signaling.report import GROUPINGS, MAX_DAYS, aggregate
 from signaling.store import Identity
 from signaling.store import errors as se
+from signaling.store.followups import FOLLOWUP_MAX_CHARS
 from signaling.ws import HUB_KEY
 
 __all__ = ["admin_routes"]
@@ -67,6 +68,10 @@ class ServiceBody(_Body):
     description: str | None = Field(default=None, max_length=2000)
     materials: list[Material] = Field(default_factory=list, max_length=50)
     sort_order: int = 0
+
+
+class FollowupBody(_Body):
+    note: str = Field(min_length=1, max_length=FOLLOWUP_MAX_CHARS)
 
 
 class PasswordBody(_Body):
@@ -338,6 +343,47 @@ async def admin_report(request: web.Request) -> web.Response:
     figures = await asyncio.to_thread(aggregate, tickets, calls, by)  # off the event loop
     return web.json_response({"from": first.isoformat(), "to": last.isoformat(), "by": by,
                               **figures})
+
+
+@routes.get("/api/admin/poor-ratings")
+async def admin_poor_ratings(request: web.Request) -> web.Response:
+    """Ratings of 1 and 2 (差评), newest first: open ones (``open=1``, the default) or
+    all with their follow-up (``open=0``). Reasons, comments and the agents' notes may
+    name residents: every read is audited."""
+    _, actor = await _admin(request)
+    hub = request.app[HUB_KEY]
+    open_only = request.query.get("open", "1")
+    if open_only not in ("0", "1"):
+        raise HttpError("bad_message", "open is 0 or 1")
+    rows = await hub.store.poor_ratings(open_only=open_only == "1")
+    await hub.store.audit(actor, "ratings.read", None,
+                          {"open_only": open_only == "1", "rows": len(rows)})
+
+    def iso(at: dt.datetime | None) -> str | None:
+        return at.isoformat() if at is not None else None
+
+    return web.json_response({"ratings": [
+        {"call_id": r.call_id, "level": r.level, "reasons": list(r.reasons),
+         "comment": r.comment, "rated_at": iso(r.rated_at), "ticket_number": r.ticket_number,
+         "service": r.service_name, "booth": r.booth_name, "agent": r.agent_name,
+         "outcome": r.outcome, "notes": r.notes,
+         "followup": None if r.followup_note is None else {
+             "note": r.followup_note, "by": r.followup_by, "at": iso(r.followup_at)}}
+        for r in rows]})
+
+
+@routes.post("/api/admin/poor-ratings/{call_id}/followup")
+async def admin_poor_rating_followup(request: web.Request) -> web.Response:
+    """Record what was done about a poor rating (回访、整改); a second call corrects it."""
+    ident, actor = await _admin(request)
+    hub = request.app[HUB_KEY]
+    body = await _body(request, FollowupBody)
+    call_id = request.match_info["call_id"]
+    with _store_input():
+        await hub.store.record_followup(call_id, ident.subject_id, body.note)
+    await hub.store.audit(actor, "rating.followup", call_id,
+                          {"chars": len(body.note.strip())})
+    return web.json_response({"call_id": call_id, "followed_up": True})
 
 
 @routes.get("/api/admin/audit")

@@ -1748,6 +1748,14 @@ _HTTP_ADMIN: Final = (
      "(YYYY-MM-DD, default today; `day` in the reply says which), newest first, one "
      "agent's with `agent`, paged with `before` (a `started_at`), at most `limit` (≤ 500). "
      "Each read is audited (`calls.read`): the notes may name residents."),
+    ("`GET /api/admin/poor-ratings?open=`", "—",
+     "`{ratings: [{call_id, level, reasons, comment, rated_at, ticket_number, service, "
+     "booth, agent, outcome, notes, followup}]}`: ratings of 1 and 2 (差评), newest first; "
+     "`open=1` (default) only those not followed up, `open=0` all with their `followup` "
+     "`{note, by, at}`. Each read is audited (`ratings.read`)."),
+    ("`POST /api/admin/poor-ratings/{call_id}/followup`", "`{note}` (1–1000 characters)",
+     "`{call_id, followed_up: true}`: what was done (回访、整改); again to correct it. 404 "
+     "without a rating, 409 for a rating above 2. Audited as `rating.followup`."),
     ("`GET /api/admin/report?from=&to=&by=`", "—",
      "Service figures over the service days `from` .. `to` (YYYY-MM-DD, inclusive, ≤ 366 "
      "days; default the last 7) grouped `by` `day` / `department` / `service` / `agent`: "

@@ -19,6 +19,7 @@ from .catalog import CatalogOps
 from .credentials import Passwords
 from .db import LOCK_SEED, Database, rowcount, serialize
 from .documents import DocumentOps
+from .followups import FollowupOps
 from .meta import bump_revision, read_revision
 from .records import AuditRecord, AuditVerdict
 from .reports import ReportOps
@@ -33,7 +34,7 @@ __all__ = ["Store"]
 
 class Store(
     UserOps, SessionOps, BoothOps, CatalogOps, TicketOps, CallOps, CallNoteOps, DocumentOps,
-    AssistOps, ReportOps, StoreBase,
+    AssistOps, ReportOps, FollowupOps, StoreBase,
 ):
     """Async access to users, sessions, booths, the catalog, tickets, calls,
     ratings, the audit log and the admin revision.

@@ -340,6 +340,18 @@ class CallNote(Base):
     updated_by: Mapped[str] = mapped_column(ForeignKey("users.id"))
 
 
+class RatingFollowup(Base):
+    """What the service centre did about a poor rating (差评整改): 好差评 rules have every
+    rating of 1 or 2 looked into and answered; one row per rated call."""
+
+    __tablename__ = "rating_followups"
+
+    call_id: Mapped[str] = mapped_column(ForeignKey("calls.id"), primary_key=True)
+    note: Mapped[str] = mapped_column(Text)
+    by: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[datetime]
+
+
 class AuditRow(Base):
     __tablename__ = "audit_log"
     __table_args__ = {"sqlite_autoincrement": True}

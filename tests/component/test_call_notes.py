@@ -180,3 +180,50 @@ async def _service_report(env: HubEnv) -> None:
                                     expect=400), "bad_message")
     assert_error(await env.call("GET", "/api/admin/report", token=token, expect=403),
                  "forbidden")
+
+
+async def test_poor_ratings_are_followed_up(env: HubEnv) -> None:
+    agent, token = await env.agent("zhang", ["housing"])
+    _, booth_token = await env.add_booth()
+    booth = await env.connect(booth_token)
+    poor = await served_call(env, agent, booth)
+    await env.call("PUT", f"/api/calls/{poor}/notes",
+                   {"outcome": "materials_missing", "notes": "缺户口簿"}, token=token)
+    await agent.request("call.end", {"call_id": poor, "reason": "done"})
+    await booth.expect("rating.request", call_id=poor)
+    await booth.request("rating.submit", {"call_id": poor, "level": 1,
+                                          "reasons": ["reason.waiting"], "comment": "等太久"})
+    await agent.request("agent.state", {"state": "available"})
+    good = await served_call(env, agent, booth)
+    await end_and_rate(agent, booth, good, 5)
+
+    admin = env.admin_token
+    [open_one] = (await env.call("GET", "/api/admin/poor-ratings", token=admin))["ratings"]
+    assert (open_one["call_id"], open_one["level"], open_one["reasons"]) == (
+        poor, 1, ["reason.waiting"])
+    assert (open_one["comment"], open_one["outcome"], open_one["notes"]) == (
+        "等太久", "materials_missing", "缺户口簿")
+    assert open_one["followup"] is None and open_one["booth"] == "石门镇新村村便民服务站"
+
+    path = f"/api/admin/poor-ratings/{poor}/followup"
+    for bad in ({"note": ""}, {"note": "x" * 1001}, {}):
+        assert_error(await env.call("POST", path, bad, token=admin, expect=400),
+                     "bad_message")
+    assert_error(await env.call("POST", f"/api/admin/poor-ratings/{good}/followup",
+                                {"note": "?"}, token=admin, expect=409), "conflict")
+    assert_error(await env.call("POST", "/api/admin/poor-ratings/cal_x/followup",
+                                {"note": "?"}, token=admin, expect=404), "not_found")
+    assert_error(await env.call("POST", path, {"note": "?"}, token=token, expect=403),
+                 "forbidden")
+    done = await env.call("POST", path, {"note": " 已电话回访，增开上午窗口。 "}, token=admin)
+    assert done == {"call_id": poor, "followed_up": True}
+    assert (await env.call("GET", "/api/admin/poor-ratings", token=admin))["ratings"] == []
+    [closed] = (await env.call("GET", "/api/admin/poor-ratings?open=0",
+                               token=admin))["ratings"]
+    assert closed["followup"]["note"] == "已电话回访，增开上午窗口。"
+    assert closed["followup"]["by"] == "管理员"
+    assert_error(await env.call("GET", "/api/admin/poor-ratings?open=maybe", token=admin,
+                                expect=400), "bad_message")
+    actions = [r["action"] for r in (await env.call(
+        "GET", "/api/admin/audit?order=desc&limit=20", token=admin))["rows"]]
+    assert "rating.followup" in actions and actions.count("ratings.read") == 3  # each read
