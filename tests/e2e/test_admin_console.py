@@ -235,6 +235,21 @@ async def _runs_the_district(browser: Any, env: HubEnv, beats: list[asyncio.Task
     await page.wait_for_selector(logged)
     await shot(page, "calls")
 
+    # the poor rating (不满意) waits for its follow-up (差评整改), then is recorded
+    await page.click("[data-tab=ratings]")
+    poor = f"#poor-rows tr[data-call='{call_id}']"
+    await page.wait_for_selector(f"{poor}:has-text('不满意')")
+    assert "缺户口簿" in await text(page, poor)  # the agent's note beside it
+    await page.click(f"{poor} [data-action=followup]")
+    await page.click("#confirm-ok")  # an empty note is refused in the dialog
+    await page.wait_for_selector("#confirm-error:has-text('请填写整改情况')")
+    await page.fill("#followup-note", "已电话回访，说明户口簿要求；材料清单已在终端标注。")
+    await confirm(page)
+    await page.wait_for_selector("#poor-rows .empty-row:has-text('没有待整改的差评')")
+    await page.click("#ratings-filter [data-open='0']")
+    await page.wait_for_selector(f"{poor}:has-text('已电话回访')")
+    await shot(page, "ratings")
+
     # reports: today's figures by day, then by agent, exported for Excel
     await page.click("[data-tab=report]")
     today_row = "#report-rows tr[data-key]"

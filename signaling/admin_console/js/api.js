@@ -84,6 +84,9 @@ export const api = {
     return request("GET", `/api/admin/audit?${q}`);
   },
   verifyAudit: () => request("GET", "/api/admin/audit/verify"),
+  poorRatings: (open = true) => request("GET", `/api/admin/poor-ratings?open=${open ? 1 : 0}`),
+  followUp: (callId, note) =>
+    request("POST", `/api/admin/poor-ratings/${enc(callId)}/followup`, { note }),
   report: ({ from = "", to = "", by = "day" } = {}) => {
     const q = new URLSearchParams({ by });
     if (from) q.set("from", from);

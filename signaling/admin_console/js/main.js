@@ -10,9 +10,10 @@ import { renderCatalog } from "./catalog.js";
 import { byId, errorText } from "./html.js";
 import { applyStatic, t, toggleLang } from "./i18n.js";
 import { renderOverview } from "./overview.js";
+import { initRatings, loadRatings } from "./ratings.js";
 import { initReport, loadReport, redrawReport } from "./report.js";
 
-const TABS = ["overview", "booths", "agents", "calls", "report", "catalog", "audit"];
+const TABS = ["overview", "booths", "agents", "calls", "ratings", "report", "catalog", "audit"];
 const REFRESH_MS = 5000;
 const data = { booths: null, stats: null, agents: [], departments: [] };
 let timer = null;
@@ -50,6 +51,7 @@ async function load(tab) {
   }
   if (tab === "audit") await loadAudit();
   if (tab === "report") await loadReport();
+  if (tab === "ratings") await loadRatings();
   if (tab === "calls") {
     fillAgents(data.agents);
     await loadCalls();
@@ -172,6 +174,7 @@ function boot() {
   initAgents(() => data.departments, refresh, notify);
   initCalls(notify);
   initReport(notify);
+  initRatings(notify);
   initAudit(notify, (id) => {
     const agent = data.agents.find((a) => a.id === id);
     if (agent) return agent.display_name || agent.username;
