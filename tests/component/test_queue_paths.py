@@ -194,7 +194,9 @@ async def test_agent_lost_in_call_requeues_the_resident(env: HubEnv) -> None:
 
 
 async def test_hub_restart_loses_no_ticket_call_or_rating(tmp_path: Path) -> None:
-    env = await HubEnv(tmp_path / "var").start()
+    # the restored tickets wait resume_grace_s for their booths; the fast 1 s of the
+    # other tests was shorter than a restart plus an admin login under CI load once
+    env = await HubEnv(tmp_path / "var", resume_grace_s=10.0).start()
     try:
         agent, _ = await env.agent("hs", ["housing"])
         booth, token, ticket = await _booth_with_ticket(env, name="甲")
