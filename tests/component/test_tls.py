@@ -188,16 +188,17 @@ def test_warning_for_a_public_address_without_tls(
     ran: list[dict[str, Any]] = []
     monkeypatch.setattr(web, "run_app", lambda *a, **k: ran.append(k))
     caplog.set_level(logging.WARNING, logger="signaling.server")
-    # run_app is replaced: nothing binds 0.0.0.0 here
-    assert server.main(["--data-dir", str(tmp_path / "var"), "--host", "0.0.0.0"]) == 0
+    # run_app is replaced: nothing binds or resolves this name here
+    assert server.main(["--data-dir", str(tmp_path / "var"), "--host", "hub.example.gov.cn"]
+                       ) == 0
     assert ran[0]["ssl_context"] is None
     warned = [r.getMessage() for r in caplog.records if r.name == "signaling.server"]
-    assert len(warned) == 1 and "binding 0.0.0.0 without TLS" in warned[0]
+    assert len(warned) == 1 and "binding hub.example.gov.cn without TLS" in warned[0]
 
     caplog.clear()
     for host in ("127.0.0.1", "::1", "localhost"):
         assert server.main(["--data-dir", str(tmp_path / "var"), "--host", host]) == 0
-    assert server.main(["--data-dir", str(tmp_path / "var"), "--host", "0.0.0.0",
+    assert server.main(["--data-dir", str(tmp_path / "var"), "--host", "hub.example.gov.cn",
                         "--tls-cert", str(certs.cert), "--tls-key", str(certs.key)]) == 0
     assert not [r for r in caplog.records if r.name == "signaling.server"]
 
@@ -205,16 +206,16 @@ def test_warning_for_a_public_address_without_tls(
 def test_settings_sources_for_tls_and_trusted_proxies(tmp_path: Path) -> None:
     toml = tmp_path / "hub.toml"
     toml.write_text('tls_cert = "/etc/ssl/a.pem"\ntls_key = "/etc/ssl/a.key"\n'
-                    'trusted_proxies = ["127.0.0.1", "10.1.0.0/16"]\n')
+                    'trusted_proxies = ["127.0.0.1", "127.0.1.0/24"]\n')
     s = load_settings({}, toml, env={})
     assert (s.tls_cert, s.tls_key) == (Path("/etc/ssl/a.pem"), Path("/etc/ssl/a.key"))
-    assert s.trusted_proxies == ("127.0.0.1", "10.1.0.0/16")
+    assert s.trusted_proxies == ("127.0.0.1", "127.0.1.0/24")
     s = load_settings({"trusted_proxies": ("::1",)}, toml,
-                      env={"XIAOWU_TRUSTED_PROXIES": "192.0.2.1, 192.0.2.2",
+                      env={"XIAOWU_TRUSTED_PROXIES": "127.0.0.2, 127.0.0.3",
                            "XIAOWU_TLS_CERT": "/x.pem"})
     assert s.trusted_proxies == ("::1",) and s.tls_cert == Path("/x.pem")
-    s = load_settings({}, None, env={"XIAOWU_TRUSTED_PROXIES": "192.0.2.1, 192.0.2.2"})
-    assert s.trusted_proxies == ("192.0.2.1", "192.0.2.2")
+    s = load_settings({}, None, env={"XIAOWU_TRUSTED_PROXIES": "127.0.0.2, 127.0.0.3"})
+    assert s.trusted_proxies == ("127.0.0.2", "127.0.0.3")
     assert load_settings({}, None, env={}).trusted_proxies == ()  # none by default
     with pytest.raises(ConfigError, match="trusted_proxies"):
         load_settings({}, None, env={"XIAOWU_TRUSTED_PROXIES": "nginx.local"})
