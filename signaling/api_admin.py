@@ -15,9 +15,9 @@ from aiohttp import web
 from pydantic import Field
 
 from signaling.api import HttpError, _Body, _body, _dept_json, _identity, _store_input
-from signaling.api_calls import summary_json
+from signaling.api_calls import iso, summary_json
 from signaling.fleet import STATUS_STALE_HEARTBEATS, FleetInputs, booth_rows, summary
-from signaling.report import GROUPINGS, MAX_DAYS, aggregate
+from signaling.report import GROUPINGS, MAX_DAYS, aggregate, satisfaction
 from signaling.store import Identity
 from signaling.store import errors as se
 from signaling.store.followups import FOLLOWUP_MAX_CHARS
@@ -359,9 +359,6 @@ async def admin_poor_ratings(request: web.Request) -> web.Response:
     await hub.store.audit(actor, "ratings.read", None,
                           {"open_only": open_only == "1", "rows": len(rows)})
 
-    def iso(at: dt.datetime | None) -> str | None:
-        return at.isoformat() if at is not None else None
-
     return web.json_response({"ratings": [
         {"call_id": r.call_id, "level": r.level, "reasons": list(r.reasons),
          "comment": r.comment, "rated_at": iso(r.rated_at), "ticket_number": r.ticket_number,
@@ -433,15 +430,6 @@ async def admin_stats(request: web.Request) -> web.Response:
                                         "satisfaction": satisfaction(stats.ratings)},
                               "queue": hub._snapshot().model_dump()["departments"],
                               "calls_active": len(hub.calls), "agents": agents})
-
-
-def satisfaction(ratings: dict[int, int]) -> float | None:
-    """满意率 as the 好差评 rules count it: levels 4 and 5 (满意, 非常满意) over all
-    ratings; None before the first rating of the day."""
-    rated = sum(ratings.values())
-    if not rated:
-        return None
-    return round((ratings.get(4, 0) + ratings.get(5, 0)) / rated, 4)
 
 
 def _slug(value: str) -> str:

@@ -3,6 +3,7 @@ calls of the day. The admin's call log is in ``api_admin``; both share the JSON 
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from aiohttp import web
@@ -13,7 +14,7 @@ from signaling.store.call_notes import NOTES_MAX_CHARS
 from signaling.store.records import CallSummary
 from signaling.ws import HUB_KEY
 
-__all__ = ["call_routes", "summary_json"]
+__all__ = ["call_routes", "summary_json", "iso"]
 
 call_routes = web.RouteTableDef()
 
@@ -23,10 +24,12 @@ class NoteBody(_Body):
     notes: str = Field(default="", max_length=NOTES_MAX_CHARS)
 
 
-def summary_json(c: CallSummary) -> dict[str, Any]:
-    def iso(at: Any) -> str | None:
-        return at.isoformat() if at is not None else None
+def iso(at: datetime | None) -> str | None:
+    """An aware time as ISO 8601 for JSON; None stays None."""
+    return at.isoformat() if at is not None else None
 
+
+def summary_json(c: CallSummary) -> dict[str, Any]:
     return {
         "call_id": c.call_id, "ticket_number": c.ticket_number,
         "department_id": c.department_id, "service": {"id": c.service_id, "name": c.service_name},

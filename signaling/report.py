@@ -5,15 +5,25 @@ satisfaction rate, and the agents' recorded outcomes."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-__all__ = ["TicketFact", "CallFact", "GroupBy", "GROUPINGS", "aggregate", "MAX_DAYS"]
+__all__ = ["TicketFact", "CallFact", "GroupBy", "GROUPINGS", "aggregate", "MAX_DAYS",
+           "satisfaction"]
 
 GroupBy = Literal["day", "department", "service", "agent"]
 GROUPINGS: tuple[GroupBy, ...] = ("day", "department", "service", "agent")
 MAX_DAYS = 366
+
+
+def satisfaction(ratings: Mapping[int, int]) -> float | None:
+    """满意率 as the 好差评 rules count it: levels 4 and 5 (满意, 非常满意) over all
+    ratings; None before the first rating."""
+    rated = sum(ratings.values())
+    if not rated:
+        return None
+    return round((ratings.get(4, 0) + ratings.get(5, 0)) / rated, 4)
 
 
 @dataclass(frozen=True)
@@ -63,8 +73,7 @@ class _Acc:
             "avg_wait_s": _mean(self.waits), "calls": self.calls,
             "avg_call_s": _mean(self.durations),
             "ratings": {str(k): v for k, v in self.ratings.items()}, "rated": rated,
-            "satisfaction": (round((self.ratings[4] + self.ratings[5]) / rated, 4)
-                             if rated else None),
+            "satisfaction": satisfaction(self.ratings),
             "dissatisfied": self.ratings[1] + self.ratings[2],
             "outcomes": dict(sorted(self.outcomes.items())),
         }
